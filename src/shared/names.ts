@@ -1,0 +1,44 @@
+/**
+ * Names shared by the worker, the API, the CLI and the workflows.
+ * Workflow ids are built here and only here, from business keys, so that a repeated webhook,
+ * the reconciler and a manager always reach the same execution.
+ */
+
+export const TASK_QUEUE = 'reactivation';
+
+export type CrmEntity = 'deal' | 'lead';
+export type ClientKind = 'company' | 'contact';
+
+/** One lost deal (or lead) = one reactivation workflow. */
+export function lostWorkflowId(entity: CrmEntity, id: number | string): string {
+  return `reactivation-${entity}-${id}`;
+}
+
+/** One client = one purchase-cycle workflow. */
+export function clientWorkflowId(kind: ClientKind, id: number | string): string {
+  return `client-${kind}-${id}`;
+}
+
+/** One expiry date of one sold deal = one reminder workflow. */
+export function expiryWorkflowId(dealId: number | string): string {
+  return `expiry-deal-${dealId}`;
+}
+
+/**
+ * Custom search attributes the product registers on the namespace and upserts from workflows.
+ * Ops filter the Temporal Web UI by them, e.g. `DealId = 1234` or `Phase = "waiting"`.
+ */
+export const SEARCH_ATTRIBUTES = {
+  DealId: 'Int',
+  LeadId: 'Int',
+  ClientId: 'Keyword',
+  LossReason: 'Keyword',
+  Responsible: 'Int',
+  Phase: 'Keyword',
+  NextWakeUp: 'Datetime',
+  Attempt: 'Int',
+  Scenario: 'Keyword',
+  Products: 'KeywordList',
+} as const;
+
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;

@@ -14,6 +14,15 @@ export function lostWorkflowId(entity: CrmEntity, id: number | string): string {
   return `reactivation-${entity}-${id}`;
 }
 
+/**
+ * The durable inbox of one CRM element: every Bitrix24 event (webhook, reconciliation) for
+ * deal 1234 goes to `crm-events-deal-1234`, which reads the element once and starts or signals
+ * the scenario workflows.
+ */
+export function crmEventsWorkflowId(entity: CrmEntity, id: number | string): string {
+  return `crm-events-${entity}-${id}`;
+}
+
 /** One client = one purchase-cycle workflow. */
 export function clientWorkflowId(kind: ClientKind, id: number | string): string {
   return `client-${kind}-${id}`;

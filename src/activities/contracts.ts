@@ -1,0 +1,129 @@
+/**
+ * Plain-data contracts between workflows and activities. Workflows import these types only.
+ * Every value crosses the Temporal boundary as JSON: ISO strings for instants, numbers for ids.
+ */
+import type { CrmEntity } from '../shared/names';
+
+export interface LostPlanRequest {
+  entity: CrmEntity;
+  /** The original element (workflow key). */
+  id: number;
+  /** The element whose current loss is planned from (original or last reactivation deal). */
+  lostElementId: number;
+  attempt: number;
+  /** A date the manager chose (API or signal); validated and moved into working hours. */
+  managerReturnAt?: string;
+}
+
+export interface ReasonRef {
+  stageId: string;
+  name: string;
+}
+
+export type LostPlan =
+  | { decision: 'skip'; why: string }
+  | {
+      decision: 'reactivate';
+      why: string;
+      reason: ReasonRef;
+      /** The wake-up instant, already moved into the business calendar. */
+      returnAt: string;
+      basis: 'static' | 'computed' | 'manager' | 'default';
+      maxAttempts: number | null;
+      /** Manager dates are accepted within [now + minAheadMs, now + maxAheadMs]. */
+      managerDateBounds: { minAheadMs: number; maxAheadMs: number };
+      /** Instants to remind manager/head before the return ("N days before"). */
+      remindAt: string[];
+      /** How often a followed reactivation deal is re-read when no event arrives. */
+      followUpCheckMs: number;
+      responsibleId: number;
+      title: string;
+      clientKey?: string;
+    };
+
+export type LostNotice = 'loss' | 'beforeReturn' | 'return' | 'forgotten' | 'cancelled';
+
+export interface LostNoticeRequest {
+  notice: LostNotice;
+  entity: CrmEntity;
+  id: number;
+  attempt: number;
+  reason?: ReasonRef;
+  returnAt?: string;
+  responsibleId?: number;
+  reactivationId?: number;
+  note?: string;
+}
+
+export interface PrepareRequest {
+  entity: CrmEntity;
+  id: number;
+  lostElementId: number;
+  attempt: number;
+  workflowId: string;
+}
+
+export type PrepareResult =
+  | { proceed: false; why: string }
+  | {
+      proceed: true;
+      responsibleId: number;
+      responsibleWhy: string;
+      /** Set when the responsible's daily cap is full: create no earlier than this instant. */
+      notBefore?: string;
+    };
+
+export interface CreateReactivationRequest {
+  entity: CrmEntity;
+  id: number;
+  lostElementId: number;
+  attempt: number;
+  workflowId: string;
+  reason: ReasonRef;
+  responsibleId: number;
+}
+
+export interface CreateReactivationResult {
+  /** The reactivation deal (deals) or the lead itself (leads). */
+  elementId: number;
+  /** False when an earlier try had already created it (idempotent retry). */
+  created: boolean;
+  todoId?: number;
+}
+
+export type ElementOutcome =
+  | { state: 'open' }
+  | { state: 'won' }
+  | { state: 'lost'; stageId: string; lostAt: string }
+  | { state: 'deleted' };
+
+export interface ForgetRequest {
+  entity: CrmEntity;
+  id: number;
+  elementId: number;
+  attempt: number;
+}
+
+export type CrmEventSource = 'webhook' | 'reconcile' | 'offline' | 'backfill' | 'api';
+
+export interface CrmEventNotice {
+  /** ONCRMDEALUPDATE, ONCRMDEALADD, ONCRMDEALDELETE, ONCRMLEADUPDATE, ... or RECONCILE. */
+  event: string;
+  /** When Bitrix24 raised it (the event's `ts`), ISO 8601. */
+  at: string;
+  source: CrmEventSource;
+}
+
+export interface DispatchAction {
+  /** What was done: started, signalled, or nothing (with why). */
+  kind: 'started' | 'signalled' | 'none';
+  workflowId?: string;
+  why: string;
+}
+
+export interface DispatchReport {
+  entity: 'deal' | 'lead';
+  id: number;
+  events: number;
+  actions: DispatchAction[];
+}

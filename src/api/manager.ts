@@ -1,0 +1,163 @@
+/**
+ * Manager API (bearer API_TOKEN): start a reactivation with a chosen date, read its status,
+ * set or postpone the return date, cancel it.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import type { ZodType } from 'zod';
+import { lostDealReactivation } from '../workflows/lost-deal';
+import {
+  cancelSignal,
+  lostDealStatusQuery,
+  postponeUpdate,
+  setReturnDateUpdate,
+} from '../workflows/lost-deal.messages';
+import type { Logger } from '../shared/log';
+import { lostWorkflowId } from '../shared/names';
+import { tokenMatches } from './bitrix24-events';
+import {
+  cancelSchema,
+  describeIssues,
+  entityParamsSchema,
+  postponeSchema,
+  setReturnDateSchema,
+  startReactivationSchema,
+} from './schemas';
+
+export interface ManagerDeps {
+  temporal: Client;
+  apiToken: string;
+  log: Logger;
+  taskQueue: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.message ?? body.error));
+  }
+}
+
+function parse<T>(schema: ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new HttpError(400, { error: 'invalid_request', issues: describeIssues(result.error) });
+  return result.data;
+}
+
+export function createManagerRouter(deps: ManagerDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+  router.use((req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!tokenMatches(token, deps.apiToken)) {
+      res.status(401).json({ error: 'unauthorized', message: 'expected Authorization: Bearer <API_TOKEN>' });
+      return;
+    }
+    next();
+  });
+
+  const handle = (fn: (req: Request) => Promise<{ status?: number; body: unknown }>) => async (req: Request, res: Response) => {
+    try {
+      const { status = 200, body } = await fn(req);
+      res.status(status).json(body);
+    } catch (error) {
+      const mapped = mapError(error);
+      if (mapped.status >= 500) deps.log.error('manager api failed', { path: req.path, error });
+      res.status(mapped.status).json(mapped.body);
+    }
+  };
+
+  const handleFor = (req: Request) => {
+    const { entity, id } = parse(entityParamsSchema, req.params);
+    return deps.temporal.workflow.getHandle(lostWorkflowId(entity, id));
+  };
+
+  router.post(
+    '/reactivations',
+    handle(async (req) => {
+      const body = parse(startReactivationSchema, req.body);
+      const workflowId = lostWorkflowId(body.entity, body.id);
+      await deps.temporal.workflow.start(lostDealReactivation, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [
+          {
+            entity: body.entity,
+            id: body.id,
+            attempt: 1,
+            lostElementId: body.id,
+            lossKey: 'api',
+            trigger: 'api',
+            managerReturnAt: body.returnAt,
+            history: [],
+          },
+        ],
+      });
+      deps.log.info('reactivation started by the manager api', { workflowId });
+      return { status: 201, body: { workflowId } };
+    }),
+  );
+
+  router.get(
+    '/reactivations/:entity/:id',
+    handle(async (req) => {
+      const handle = handleFor(req);
+      const description = await handle.describe();
+      const running = description.status.name === 'RUNNING';
+      const status = running ? await handle.query(lostDealStatusQuery) : undefined;
+      const result = running ? undefined : await handle.result().catch(() => undefined);
+      return { body: { workflowId: handle.workflowId, execution: description.status.name, status, result } };
+    }),
+  );
+
+  router.put(
+    '/reactivations/:entity/:id/return-date',
+    handle(async (req) => {
+      const body = parse(setReturnDateSchema, req.body);
+      const result = await handleFor(req).executeUpdate(setReturnDateUpdate, { args: [body] });
+      return { body: result };
+    }),
+  );
+
+  router.post(
+    '/reactivations/:entity/:id/postpone',
+    handle(async (req) => {
+      const body = parse(postponeSchema, req.body);
+      const result = await handleFor(req).executeUpdate(postponeUpdate, { args: [body] });
+      return { body: result };
+    }),
+  );
+
+  router.post(
+    '/reactivations/:entity/:id/cancel',
+    handle(async (req) => {
+      const body = parse(cancelSchema, req.body);
+      await handleFor(req).signal(cancelSignal, body);
+      return { status: 202, body: { ok: true } };
+    }),
+  );
+
+  return router;
+}
+
+function mapError(error: unknown): { status: number; body: Record<string, unknown> } {
+  if (error instanceof HttpError) return { status: error.status, body: error.body };
+  if (error instanceof WorkflowNotFoundError) return { status: 404, body: { error: 'not_found', message: 'no reactivation for this element' } };
+  if (error instanceof WorkflowExecutionAlreadyStartedError)
+    return { status: 409, body: { error: 'already_started', message: 'a reactivation for this element already runs; use return-date' } };
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause as { message?: string } | undefined;
+    return { status: 422, body: { error: 'rejected', message: cause?.message ?? error.message } };
+  }
+  const name = (error as { name?: string })?.name ?? '';
+  if (/NotFound/i.test(name)) return { status: 404, body: { error: 'not_found', message: 'no reactivation for this element' } };
+  return { status: 500, body: { error: 'internal', message: 'internal error' } };
+}

@@ -1,0 +1,78 @@
+/**
+ * zod schemas of every HTTP input: Bitrix24 outbound events and the manager API.
+ */
+import { z } from 'zod';
+
+const positiveId = z.coerce
+  .number({ error: 'expected a numeric id' })
+  .int('expected a whole number')
+  .positive('expected a positive id')
+  .max(Number.MAX_SAFE_INTEGER);
+
+export const DEAL_EVENTS = ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE', 'ONCRMDEALMOVETOCATEGORY'] as const;
+export const LEAD_EVENTS = ['ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE'] as const;
+
+/**
+ * A Bitrix24 outbound event as parsed from `application/x-www-form-urlencoded`
+ * (`data[FIELDS][ID]=759&auth[application_token]=...`) or JSON of the same shape.
+ */
+export const bitrix24EventSchema = z.object({
+  event: z
+    .string({ error: 'expected the event name' })
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum([...DEAL_EVENTS, ...LEAD_EVENTS], { error: (i) => `unsupported event ${String(i.input)}` })),
+  event_handler_id: z.coerce.string().optional(),
+  data: z.object(
+    { FIELDS: z.object({ ID: positiveId }, { error: 'expected data[FIELDS][ID]' }) },
+    { error: 'expected data[FIELDS][ID]' },
+  ),
+  ts: z.coerce.number({ error: 'expected a unix timestamp' }).int().positive().optional(),
+  auth: z.object(
+    {
+      application_token: z.string({ error: 'expected auth[application_token]' }).min(1, 'expected auth[application_token]'),
+      domain: z.string().optional(),
+      member_id: z.string().optional(),
+    },
+    { error: 'expected auth[application_token]' },
+  ),
+});
+export type Bitrix24Event = z.infer<typeof bitrix24EventSchema>;
+
+export const entityParamsSchema = z.object({
+  entity: z.enum(['deal', 'lead'], { error: 'entity: expected "deal" or "lead"' }),
+  id: positiveId,
+});
+
+const isoDateTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time with a time zone, e.g. 2026-12-01T10:00:00+03:00' });
+
+export const startReactivationSchema = z
+  .object({
+    entity: z.enum(['deal', 'lead'], { error: 'expected "deal" or "lead"' }).default('deal'),
+    id: positiveId,
+    returnAt: isoDateTime.optional(),
+  })
+  .strict();
+
+export const setReturnDateSchema = z.object({ returnAt: isoDateTime, by: z.string().max(200).optional() }).strict();
+
+export const postponeSchema = z
+  .object({
+    days: z.number({ error: 'expected a number of days' }).int('expected whole days').min(1).max(3650),
+    by: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const cancelSchema = z
+  .object({
+    reason: z.string({ error: 'expected a reason' }).trim().min(1, 'expected a reason').max(1000),
+    by: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** `[{ path: "data.FIELDS.ID", message: "..." }]` — every problem, with the field it concerns. */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}

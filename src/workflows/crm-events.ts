@@ -1,0 +1,39 @@
+/**
+ * The durable inbox of one CRM element. The webhook bridge and the reconciler hand every event
+ * of deal/lead N to `crm-events-<entity>-N` with signal-with-start and answer at once; this
+ * workflow reads the element once per burst of events and starts or signals the scenarios
+ * (lost-deal reactivation, client purchase cycle, expiry reminders). Repeated deliveries of
+ * one event cost one re-read, never a second scenario workflow.
+ */
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { DispatchActivities } from '../activities/dispatch';
+import type { CrmEventNotice, DispatchReport } from '../activities/contracts';
+import type { CrmEntity } from '../shared/names';
+import { crmCall } from './common';
+
+export interface CrmEventsInput {
+  entity: CrmEntity;
+  id: number;
+}
+
+export const crmEventSignal = defineSignal<[CrmEventNotice]>('crmEvent');
+export const crmEventsReportQuery = defineQuery<DispatchReport[]>('report');
+
+const { dispatchCrmEvents } = proxyActivities<DispatchActivities>(crmCall);
+
+export async function crmEvents({ entity, id }: CrmEventsInput): Promise<DispatchReport[]> {
+  const inbox: CrmEventNotice[] = [];
+  const reports: DispatchReport[] = [];
+  setHandler(crmEventSignal, (notice) => {
+    inbox.push(notice);
+  });
+  setHandler(crmEventsReportQuery, () => reports);
+
+  // Started by signal-with-start: the first event arrives with the start.
+  await condition(() => inbox.length > 0, '1 minute');
+  do {
+    const events = inbox.splice(0);
+    reports.push(await dispatchCrmEvents({ entity, id, events }));
+  } while (inbox.length > 0);
+  return reports;
+}

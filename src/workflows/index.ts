@@ -1,0 +1,3 @@
+// The worker's workflowsPath: every workflow type the task queue serves.
+export { crmEvents } from './crm-events';
+export { lostDealReactivation } from './lost-deal';

@@ -127,3 +127,116 @@ export interface DispatchReport {
   events: number;
   actions: DispatchAction[];
 }
+
+// ---- client reactivation after purchases ----
+
+export interface ClientRef {
+  kind: 'company' | 'contact';
+  id: number;
+}
+
+export interface PurchaseItem {
+  productId: number;
+  sectionId?: number;
+  name: string;
+  quantity: number;
+  price: number;
+}
+
+/** What was bought and when: the won deal a cycle counts from. */
+export interface PurchaseFact {
+  dealId: number;
+  categoryId: number;
+  at: string;
+  amount: number;
+  items: PurchaseItem[];
+}
+
+export interface ClientTouch {
+  /** Stable key: also the idempotency key of whatever the touch creates. */
+  key: string;
+  kind: 'repurchase' | 'chain';
+  at: string;
+  /** Human words for the Web UI and the deal title ("Стены (шаг 2 цепочки «Дом»)"). */
+  label: string;
+}
+
+export type ClientPlan =
+  | { decision: 'skip'; why: string }
+  | {
+      decision: 'follow';
+      why: string;
+      touches: ClientTouch[];
+      maxCycles: number | null;
+      responsibleId: number;
+      products: string[];
+      dateBounds: { minAheadMs: number; maxAheadMs: number };
+    };
+
+export interface ClientPlanRequest {
+  client: ClientRef;
+  purchase: PurchaseFact;
+  cycle: number;
+  /** Chain offers already made for this purchase (their keys). */
+  offersMade: string[];
+  /** A date a manager chose for the next repurchase touch. */
+  managerDueAt?: string;
+}
+
+export type ClientInspection =
+  | { state: 'purchased'; purchase: PurchaseFact }
+  | { state: 'openDeal'; dealId: number; responsibleId: number }
+  | { state: 'none' }
+  | { state: 'gone' };
+
+export interface ClientTouchRequest {
+  client: ClientRef;
+  workflowId: string;
+  touch: ClientTouch;
+  purchase: PurchaseFact;
+  cycle: number;
+  /** For an open deal: nudge it instead of creating a new one. */
+  openDealId?: number;
+}
+
+export interface ClientTouchResult {
+  dealId: number;
+  created: boolean;
+  kind: 'deal' | 'nudge';
+}
+
+// ---- expiry reminders ----
+
+export type ReminderAction = 'notify' | 'todo' | 'deal' | 'bizproc';
+
+export interface ExpiryReminder {
+  key: string;
+  at: string;
+  offset: string;
+  action: ReminderAction;
+  bizprocTemplateId?: number;
+}
+
+export type ExpiryPlan =
+  | { decision: 'skip'; why: string }
+  | { decision: 'remind'; why: string; expiresAt: string; basis: string; reminders: ExpiryReminder[]; responsibleId: number };
+
+export interface ReminderRequest {
+  dealId: number;
+  workflowId: string;
+  reminder: ExpiryReminder;
+  expiresAt: string;
+}
+
+// ---- reconciliation ----
+
+export interface ReconcileReport {
+  /** Changes up to this instant were seen; the next run starts here (minus an overlap). */
+  watermark: string;
+  since: string;
+  scanned: { deals: number; leads: number; offlineEvents: number };
+  handedOff: number;
+  /** Element ids handed to their inbox, first 100. */
+  sample: string[];
+  restCalls: number;
+}

@@ -1,0 +1,108 @@
+/**
+ * Repeat-sale reminders by expiry date (seed 004): one workflow per sold deal that has an
+ * expiry (a licence, a policy, consumables running out). It plans the expiry date (a deal
+ * field, purchase date + term, or a consumption forecast) and the reminder offsets, then
+ * performs each reminder's action at its time. A manager changing the date in Bitrix24
+ * re-plans the remaining reminders.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ExpiryActivities } from '../activities/expiry';
+import type { ExpiryPlan, ExpiryReminder } from '../activities/contracts';
+import { SA } from '../shared/search-attributes';
+import { crmCall, setSearchAttributes, waitUntil } from './common';
+import type { CancelRequest } from './lost-deal.messages';
+
+export interface ExpiryInput {
+  dealId: number;
+  /** Reminder keys already performed (kept when re-planned). */
+  done?: string[];
+}
+
+export interface ExpiryStatus {
+  dealId: number;
+  phase: 'planning' | 'waiting' | 'done' | 'skipped' | 'cancelled';
+  why: string;
+  expiresAt?: string;
+  reminders: (ExpiryReminder & { done: boolean })[];
+}
+
+export const expiryStatusQuery = defineQuery<ExpiryStatus>('status');
+export const expiryChangedSignal = defineSignal('crmChanged');
+export const expiryCancelSignal = defineSignal<[CancelRequest]>('cancel');
+
+const crm = proxyActivities<ExpiryActivities>(crmCall);
+
+export async function expiryReminders({ dealId, done: doneBefore = [] }: ExpiryInput): Promise<ExpiryStatus> {
+  const done = new Set(doneBefore);
+  let plan: Extract<ExpiryPlan, { decision: 'remind' }> | undefined;
+  let changed = false;
+  let cancelled: CancelRequest | undefined;
+  const status: ExpiryStatus = { dealId, phase: 'planning', why: 'reading the deal', reminders: [] };
+
+  setHandler(expiryStatusQuery, () => ({ ...status, reminders: (plan?.reminders ?? []).map((r) => ({ ...r, done: done.has(r.key) })) }));
+  setHandler(expiryChangedSignal, () => {
+    changed = true;
+  });
+  setHandler(expiryCancelSignal, (request) => {
+    cancelled ??= request;
+  });
+
+  const next = () => plan?.reminders.find((r) => !done.has(r.key));
+
+  for (;;) {
+    const planned = await crm.planExpiry({ dealId });
+    if (planned.decision === 'skip') return finish('skipped', planned.why);
+    plan = planned;
+    status.expiresAt = plan.expiresAt;
+    const reminder = next();
+    if (!reminder) return finish('done', `all reminders for the expiry on ${plan.expiresAt} were made`);
+    publish('waiting', `expires ${plan.expiresAt} (${plan.basis}); next: ${reminder.offset} → ${reminder.action} at ${reminder.at}`, reminder.at);
+
+    await waitUntil(
+      () => Date.parse(reminder.at),
+      () => changed || cancelled !== undefined,
+      () => 0,
+    );
+    if (cancelled) return finish('cancelled', `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
+    if (changed) {
+      changed = false;
+      continue;
+    }
+    await crm.performReminder({ dealId, workflowId: workflowInfo().workflowId, reminder, expiresAt: plan.expiresAt });
+    done.add(reminder.key);
+  }
+
+  function publish(phase: ExpiryStatus['phase'], why: string, nextAt?: string): void {
+    status.phase = phase;
+    status.why = why;
+    setSearchAttributes([
+      { key: SA.Scenario, value: 'expiry' },
+      { key: SA.DealId, value: dealId },
+      { key: SA.Phase, value: phase },
+      { key: SA.NextWakeUp, value: nextAt ? new Date(nextAt) : null },
+      { key: SA.Responsible, value: plan?.responsibleId ?? null },
+    ]);
+    setCurrentDetails(
+      [
+        `**Deal ${dealId}** — ${phase}: ${why}`,
+        ...(plan?.reminders ?? []).map((r) => `- ${r.at}: ${r.offset} → ${r.action}${done.has(r.key) ? ' (done)' : ''}`),
+      ].join('\n\n'),
+    );
+  }
+
+  async function finish(phase: 'done' | 'skipped' | 'cancelled', why: string): Promise<ExpiryStatus> {
+    publish(phase, why);
+    await condition(allHandlersFinished);
+    return { ...status, reminders: (plan?.reminders ?? []).map((r) => ({ ...r, done: done.has(r.key) })) };
+  }
+}
+

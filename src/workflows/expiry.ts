@@ -62,10 +62,10 @@ export async function expiryReminders({ dealId, done: doneBefore = [] }: ExpiryI
     const planned = await crm.planExpiry({ dealId });
     if (planned.decision === 'skip') return finish('skipped', planned.why);
     plan = planned;
-    status.expiresAt = plan.expiresAt;
+    status.expiresAt = planned.expiresAt;
     const reminder = next();
-    if (!reminder) return finish('done', `all reminders for the expiry on ${plan.expiresAt} were made`);
-    publish('waiting', `expires ${plan.expiresAt} (${plan.basis}); next: ${reminder.offset} → ${reminder.action} at ${reminder.at}`, reminder.at);
+    if (!reminder) return finish('done', `all reminders for the expiry on ${planned.expiresAt} were made`);
+    publish('waiting', `expires ${planned.expiresAt} (${planned.basis}); next: ${reminder.offset} → ${reminder.action} at ${reminder.at}`, reminder.at);
 
     await waitUntil(
       () => Date.parse(reminder.at),
@@ -77,7 +77,7 @@ export async function expiryReminders({ dealId, done: doneBefore = [] }: ExpiryI
       changed = false;
       continue;
     }
-    await crm.performReminder({ dealId, workflowId: workflowInfo().workflowId, reminder, expiresAt: plan.expiresAt });
+    await crm.performReminder({ dealId, workflowId: workflowInfo().workflowId, reminder, expiresAt: planned.expiresAt });
     done.add(reminder.key);
   }
 

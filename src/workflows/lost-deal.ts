@@ -128,7 +128,7 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
       () => cancelled !== undefined || crmChanged || reactivationChanged,
       () => dateVersion,
     );
-    if (cancelled) return finish('cancelled', `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
+    if (cancelled) return finish('cancelled', cancelWhy());
     if (crmChanged || reactivationChanged) {
       crmChanged = reactivationChanged = false;
       if (!(await replan())) return finish('skipped', skipWhy);
@@ -154,7 +154,7 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
     const notBefore = Date.parse(prepared.notBefore);
     publish('waiting', `daily cap of manager ${prepared.responsibleId} reached; next slot ${prepared.notBefore}`);
     await condition(() => cancelled !== undefined, Math.max(1, notBefore - Date.now()));
-    if (cancelled) return finish('cancelled', `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
+    if (cancelled) return finish('cancelled', cancelWhy());
     prepared = await crm.prepareReactivation(request);
   }
   if (!prepared.proceed) return finish('skipped', prepared.why);
@@ -200,10 +200,14 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
     }
     reactivationChanged = false;
     await condition(() => reactivationChanged || cancelled !== undefined, plan!.followUpCheckMs);
-    if (cancelled) return finish('cancelled', `stopped following by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
+    if (cancelled) return finish('cancelled', `stopped following: ${cancelWhy()}`);
   }
 
   // ---- helpers ----
+  function cancelWhy(): string {
+    return cancelled ? `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}` : 'cancelled';
+  }
+
   function notify(notice: 'loss' | 'beforeReturn' | 'return' | 'forgotten'): Promise<void> {
     return crm.notifyLost({
       notice,

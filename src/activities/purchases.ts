@@ -1,0 +1,48 @@
+/**
+ * Reading purchases from the CRM: a won deal's product rows with their catalog sections, and a
+ * client's won deals (for "bought since?", learning and chains). Shared by the client and the
+ * expiry activities and the inbox dispatch.
+ */
+import type { Deal } from '../bitrix24';
+import type { Purchase } from '../domain/types';
+import type { ClientRef, PurchaseFact } from './contracts';
+import type { ActivityDeps } from './shared';
+
+/** What a won deal bought and when (CLOSEDATE, else the time it moved to the won stage). */
+export async function readPurchase(deps: ActivityDeps, deal: Deal): Promise<PurchaseFact> {
+  const rows = await deps.crm.getDealProductRows(deal.id);
+  const productIds = [...new Set(rows.map((r) => r.productId).filter((id): id is number => id !== null && id > 0))];
+  const products = productIds.length ? await deps.crm.listProducts({ ID: productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
+  const sectionOf = new Map(products.map((p) => [p.id, p.sectionId ?? undefined]));
+  return {
+    dealId: deal.id,
+    categoryId: deal.categoryId,
+    at: deal.closeDate ?? deal.movedAt ?? deal.modifiedAt ?? new Date().toISOString(),
+    amount: deal.opportunity,
+    items: rows
+      .filter((r) => r.productId !== null)
+      .map((r) => ({ productId: r.productId!, sectionId: sectionOf.get(r.productId!), name: r.productName, quantity: r.quantity, price: r.price })),
+  };
+}
+
+export function clientFilter(client: ClientRef): Record<string, number> {
+  return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_ID: client.id };
+}
+
+/** The client's won deals (newest first, at most `max`) as purchases with their items. */
+export async function clientPurchases(deps: ActivityDeps, client: ClientRef, wonIn: number[], max = 12): Promise<PurchaseFact[]> {
+  const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { CLOSEDATE: 'DESC' }, { max });
+  const purchases: PurchaseFact[] = [];
+  for (const deal of deals) purchases.push(await readPurchase(deps, deal));
+  return purchases;
+}
+
+export function toDomainPurchase(p: PurchaseFact, fields?: Record<string, unknown>): Purchase {
+  return {
+    dealId: p.dealId,
+    at: new Date(p.at),
+    categoryId: p.categoryId,
+    items: p.items.map((i) => ({ productId: i.productId, sectionId: i.sectionId, quantity: i.quantity, name: i.name })),
+    fields,
+  };
+}

@@ -5,8 +5,9 @@
  * loss (memo `lossKey`) or purchase (memo `purchaseAt`) it handled.
  */
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Deal, Lead } from '../bitrix24';
-import { clientOfDeal, expiryRulesFor, findLostRule } from '../domain';
+import { heartbeat } from '@temporalio/activity';
+import { DEAL_SELECT, parseDeal, type Deal, type Lead } from '../bitrix24';
+import { clientOfDeal, duePurchase, expiryRulesFor, findLostRule } from '../domain';
 import { purchaseSignal } from '../workflows/client.messages';
 import { crmChangedSignal, reactivationChangedSignal } from '../workflows/lost-deal.messages';
 import { expiryChangedSignal, type expiryReminders } from '../workflows/expiry';
@@ -14,7 +15,7 @@ import type { clientReactivation } from '../workflows/client';
 import type { lostDealReactivation } from '../workflows/lost-deal';
 import { clientWorkflowId, expiryWorkflowId, lostWorkflowId, type CrmEntity } from '../shared/names';
 import type { CrmEventNotice, DispatchAction, DispatchReport, PurchaseFact } from './contracts';
-import { readPurchase } from './purchases';
+import { readPurchase, toDomainPurchase } from './purchases';
 import { isOurs, parseOriginKey, withTaxonomy, type ActivityDeps } from './shared';
 
 export function lossKeyOf(element: { stageId?: string; statusId?: string; movedAt: string | null; modifiedAt: string | null }): string {
@@ -164,7 +165,64 @@ export function createDispatchActivities(deps: ActivityDeps) {
     return { entity, id, events: events.length, actions };
   }
 
-  return withTaxonomy({ dispatchCrmEvents });
+  /**
+   * Dormant clients (seed 002): page through won deals, keep each client's latest purchase, and
+   * start the purchase cycle of every client that has none running — e.g. those who bought
+   * before installation. Dry run: only report who would start and who is already overdue.
+   */
+  async function scanDormantClients({ dryRun }: { dryRun: boolean }): Promise<DormantReport> {
+    const rules = deps.rules();
+    const clients = rules.clients;
+    const report: DormantReport = { dryRun, wonDeals: 0, clients: 0, running: 0, started: 0, overdue: 0, sample: [] };
+    if (!clients?.enabled) return report;
+    const latest = new Map<string, Deal>();
+    for await (const page of deps.b24.iterate<unknown>('crm.deal.list', { filter: { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn }, select: DEAL_SELECT }, { fastById: true })) {
+      for (const raw of page) {
+        const deal = parseDeal(raw, 'crm.deal.list');
+        report.wonDeals++;
+        const client = clientOfDeal({ companyId: deal.companyId ?? undefined, contactId: deal.contactId ?? undefined }, clients.clientOf);
+        if (!client) continue;
+        const key = clientWorkflowId(client.kind, client.id);
+        const previous = latest.get(key);
+        if (!previous || purchaseTime(deal) > purchaseTime(previous)) latest.set(key, deal);
+      }
+      heartbeat(report.wonDeals);
+    }
+    report.clients = latest.size;
+    const zone = rules.defaults.calendar.timeZone;
+    for (const [workflowId, deal] of latest) {
+      const description = await describe(wf.getHandle(workflowId));
+      if (description?.status.name === 'RUNNING') {
+        report.running++;
+        continue;
+      }
+      const purchase = await readPurchase(deps, deal);
+      const due = duePurchase(toDomainPurchase(purchase), clients, [], zone);
+      if (due.dueAt.getTime() < Date.now()) report.overdue++;
+      if (report.sample.length < 50) report.sample.push({ workflowId, dealId: deal.id, purchaseAt: purchase.at, dueAt: due.dueAt.toISOString() });
+      if (dryRun) continue;
+      const action = await ensureClient(deal, purchase);
+      if (action?.kind === 'started') report.started++;
+    }
+    deps.log.info('dormant scan done', { ...report, sample: undefined });
+    return report;
+  }
+
+  return withTaxonomy({ dispatchCrmEvents, scanDormantClients });
+}
+
+export interface DormantReport {
+  dryRun: boolean;
+  wonDeals: number;
+  clients: number;
+  running: number;
+  started: number;
+  overdue: number;
+  sample: { workflowId: string; dealId: number; purchaseAt: string; dueAt: string }[];
+}
+
+function purchaseTime(deal: Deal): number {
+  return Date.parse(deal.closeDate ?? deal.movedAt ?? deal.modifiedAt ?? '') || 0;
 }
 
 function done(actions: (DispatchAction | undefined)[], otherwise: string): DispatchAction[] {

@@ -4,3 +4,4 @@ export { lostDealReactivation } from './lost-deal';
 export { clientReactivation } from './client';
 export { expiryReminders } from './expiry';
 export { reconcile } from './reconcile';
+export { dormantScan } from './dormant-scan';

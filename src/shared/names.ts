@@ -39,7 +39,7 @@ export function expiryWorkflowId(dealId: number | string): string {
  */
 export const SEARCH_ATTRIBUTES = {
   DealId: 'Int',
-  LeadId: 'Int',
+  LeadId: 'Keyword',
   ClientId: 'Keyword',
   LossReason: 'Keyword',
   Responsible: 'Int',

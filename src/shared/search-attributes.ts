@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const SA = {
   DealId: defineSearchAttributeKey('DealId', SearchAttributeType.INT),
-  LeadId: defineSearchAttributeKey('LeadId', SearchAttributeType.INT),
+  LeadId: defineSearchAttributeKey('LeadId', SearchAttributeType.KEYWORD),
   ClientId: defineSearchAttributeKey('ClientId', SearchAttributeType.KEYWORD),
   LossReason: defineSearchAttributeKey('LossReason', SearchAttributeType.KEYWORD),
   Responsible: defineSearchAttributeKey('Responsible', SearchAttributeType.INT),

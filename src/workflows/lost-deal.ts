@@ -227,7 +227,7 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
     const wakeUp = phase === 'waiting' && plan ? new Date(plan.returnAt) : null;
     setSearchAttributes([
       { key: SA.Scenario, value: 'lost-deal' },
-      { key: entity === 'deal' ? SA.DealId : SA.LeadId, value: id },
+      entity === 'deal' ? { key: SA.DealId, value: id } : { key: SA.LeadId, value: String(id) },
       { key: SA.Phase, value: phase },
       { key: SA.Attempt, value: attempt },
       { key: SA.NextWakeUp, value: wakeUp },

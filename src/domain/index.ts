@@ -1,0 +1,18 @@
+/**
+ * The pure rules of the product: no I/O, no Node built-ins, no clock and no randomness of their
+ * own (`now` and `random` are passed in). Safe to import from workflow code.
+ */
+export * from './assignment';
+export * from './calendar';
+export * from './chains';
+export * from './dates';
+export * from './durations';
+export * from './expiry';
+export * from './lost-rules';
+export * from './notifications';
+export * from './purchases';
+export * from './reactivation';
+export * from './return-period';
+export * from './stages';
+export * from './templates';
+export type * from './types';

@@ -263,67 +263,60 @@ export type CrmDocumentEntity = 'deal' | 'lead' | 'company' | 'contact';
 // Schemas (raw portal rows → clean types)
 
 const dealSchema = row({
-    ID: id, TITLE: str, TYPE_ID: text, CATEGORY_ID: int(0), STAGE_ID: str, STAGE_SEMANTIC_ID: semantic,
-    CLOSED: flag, OPPORTUNITY: amount, CURRENCY_ID: text, ASSIGNED_BY_ID: refId, CREATED_BY_ID: refId,
-    COMPANY_ID: refId, CONTACT_ID: refId, LEAD_ID: refId, SOURCE_ID: text, COMMENTS: text,
-    BEGINDATE: isoDate, CLOSEDATE: isoDate, DATE_CREATE: isoDate, DATE_MODIFY: isoDate, MOVED_TIME: isoDate,
-    ORIGINATOR_ID: text, ORIGIN_ID: text, IS_RETURN_CUSTOMER: flag, IS_REPEATED_APPROACH: flag,
-  })
-  .transform((r): Omit<Deal, 'userFields'> => ({
-    id: r.ID, title: r.TITLE, typeId: r.TYPE_ID, categoryId: r.CATEGORY_ID, stageId: r.STAGE_ID,
-    stageSemantic: r.STAGE_SEMANTIC_ID, closed: r.CLOSED, opportunity: r.OPPORTUNITY, currencyId: r.CURRENCY_ID,
-    assignedById: r.ASSIGNED_BY_ID, createdById: r.CREATED_BY_ID, companyId: r.COMPANY_ID, contactId: r.CONTACT_ID,
-    leadId: r.LEAD_ID, sourceId: r.SOURCE_ID, comments: r.COMMENTS, beginDate: r.BEGINDATE, closeDate: r.CLOSEDATE,
-    createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY, movedAt: r.MOVED_TIME, originatorId: r.ORIGINATOR_ID,
-    originId: r.ORIGIN_ID, isReturnCustomer: r.IS_RETURN_CUSTOMER, isRepeatedApproach: r.IS_REPEATED_APPROACH,
-  }));
+  ID: id, TITLE: str, TYPE_ID: text, CATEGORY_ID: int(0), STAGE_ID: str, STAGE_SEMANTIC_ID: semantic,
+  CLOSED: flag, OPPORTUNITY: amount, CURRENCY_ID: text, ASSIGNED_BY_ID: refId, CREATED_BY_ID: refId,
+  COMPANY_ID: refId, CONTACT_ID: refId, LEAD_ID: refId, SOURCE_ID: text, COMMENTS: text,
+  BEGINDATE: isoDate, CLOSEDATE: isoDate, DATE_CREATE: isoDate, DATE_MODIFY: isoDate, MOVED_TIME: isoDate,
+  ORIGINATOR_ID: text, ORIGIN_ID: text, IS_RETURN_CUSTOMER: flag, IS_REPEATED_APPROACH: flag,
+}).transform((r): Omit<Deal, 'userFields'> => ({
+  id: r.ID, title: r.TITLE, typeId: r.TYPE_ID, categoryId: r.CATEGORY_ID, stageId: r.STAGE_ID,
+  stageSemantic: r.STAGE_SEMANTIC_ID, closed: r.CLOSED, opportunity: r.OPPORTUNITY, currencyId: r.CURRENCY_ID,
+  assignedById: r.ASSIGNED_BY_ID, createdById: r.CREATED_BY_ID, companyId: r.COMPANY_ID, contactId: r.CONTACT_ID,
+  leadId: r.LEAD_ID, sourceId: r.SOURCE_ID, comments: r.COMMENTS, beginDate: r.BEGINDATE, closeDate: r.CLOSEDATE,
+  createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY, movedAt: r.MOVED_TIME, originatorId: r.ORIGINATOR_ID,
+  originId: r.ORIGIN_ID, isReturnCustomer: r.IS_RETURN_CUSTOMER, isRepeatedApproach: r.IS_REPEATED_APPROACH,
+}));
 
 const leadSchema = row({
-    ID: id, TITLE: str, NAME: text, LAST_NAME: text, STATUS_ID: str, STATUS_SEMANTIC_ID: semantic,
-    OPPORTUNITY: amount, CURRENCY_ID: text, ASSIGNED_BY_ID: refId, COMPANY_ID: refId, CONTACT_ID: refId,
-    SOURCE_ID: text, COMMENTS: text, DATE_CREATE: isoDate, DATE_MODIFY: isoDate, MOVED_TIME: isoDate,
-    ORIGINATOR_ID: text, ORIGIN_ID: text,
-  })
-  .transform((r): Omit<Lead, 'userFields'> => ({
-    id: r.ID, title: r.TITLE, name: r.NAME, lastName: r.LAST_NAME, statusId: r.STATUS_ID,
-    statusSemantic: r.STATUS_SEMANTIC_ID, opportunity: r.OPPORTUNITY, currencyId: r.CURRENCY_ID,
-    assignedById: r.ASSIGNED_BY_ID, companyId: r.COMPANY_ID, contactId: r.CONTACT_ID, sourceId: r.SOURCE_ID,
-    comments: r.COMMENTS, createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY, movedAt: r.MOVED_TIME,
-    originatorId: r.ORIGINATOR_ID, originId: r.ORIGIN_ID,
-  }));
+  ID: id, TITLE: str, NAME: text, LAST_NAME: text, STATUS_ID: str, STATUS_SEMANTIC_ID: semantic,
+  OPPORTUNITY: amount, CURRENCY_ID: text, ASSIGNED_BY_ID: refId, COMPANY_ID: refId, CONTACT_ID: refId,
+  SOURCE_ID: text, COMMENTS: text, DATE_CREATE: isoDate, DATE_MODIFY: isoDate, MOVED_TIME: isoDate,
+  ORIGINATOR_ID: text, ORIGIN_ID: text,
+}).transform((r): Omit<Lead, 'userFields'> => ({
+  id: r.ID, title: r.TITLE, name: r.NAME, lastName: r.LAST_NAME, statusId: r.STATUS_ID,
+  statusSemantic: r.STATUS_SEMANTIC_ID, opportunity: r.OPPORTUNITY, currencyId: r.CURRENCY_ID,
+  assignedById: r.ASSIGNED_BY_ID, companyId: r.COMPANY_ID, contactId: r.CONTACT_ID, sourceId: r.SOURCE_ID,
+  comments: r.COMMENTS, createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY, movedAt: r.MOVED_TIME,
+  originatorId: r.ORIGINATOR_ID, originId: r.ORIGIN_ID,
+}));
 
-const companySchema = row({ ID: id, TITLE: str, COMPANY_TYPE: text, ASSIGNED_BY_ID: refId, DATE_CREATE: isoDate, DATE_MODIFY: isoDate })
-  .transform((r): Omit<Company, 'userFields'> => ({
-    id: r.ID, title: r.TITLE, companyType: r.COMPANY_TYPE, assignedById: r.ASSIGNED_BY_ID,
-    createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY,
-  }));
+const companySchema = row({ ID: id, TITLE: str, COMPANY_TYPE: text, ASSIGNED_BY_ID: refId, DATE_CREATE: isoDate, DATE_MODIFY: isoDate }).transform((r): Omit<Company, 'userFields'> => ({
+  id: r.ID, title: r.TITLE, companyType: r.COMPANY_TYPE, assignedById: r.ASSIGNED_BY_ID,
+  createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY,
+}));
 
 const contactSchema = row({
-    ID: id, NAME: text, LAST_NAME: text, SECOND_NAME: text, COMPANY_ID: refId, ASSIGNED_BY_ID: refId,
-    DATE_CREATE: isoDate, DATE_MODIFY: isoDate,
-  })
-  .transform((r): Omit<Contact, 'userFields'> => ({
-    id: r.ID, name: r.NAME, lastName: r.LAST_NAME, secondName: r.SECOND_NAME, companyId: r.COMPANY_ID,
-    assignedById: r.ASSIGNED_BY_ID, createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY,
-  }));
+  ID: id, NAME: text, LAST_NAME: text, SECOND_NAME: text, COMPANY_ID: refId, ASSIGNED_BY_ID: refId,
+  DATE_CREATE: isoDate, DATE_MODIFY: isoDate,
+}).transform((r): Omit<Contact, 'userFields'> => ({
+  id: r.ID, name: r.NAME, lastName: r.LAST_NAME, secondName: r.SECOND_NAME, companyId: r.COMPANY_ID,
+  assignedById: r.ASSIGNED_BY_ID, createdAt: r.DATE_CREATE, modifiedAt: r.DATE_MODIFY,
+}));
 
 const productRowSchema = row({
-    ID: refId, PRODUCT_ID: refId, PRODUCT_NAME: str, PRICE: amount, QUANTITY: amount, DISCOUNT_TYPE_ID: optNumber,
-    DISCOUNT_RATE: optNumber, DISCOUNT_SUM: optNumber, TAX_RATE: optNumber, TAX_INCLUDED: flag,
-    MEASURE_CODE: optNumber, MEASURE_NAME: text, SORT: int(0),
-  })
-  .transform((r): ProductRow => ({
-    id: r.ID, productId: r.PRODUCT_ID, productName: r.PRODUCT_NAME, price: r.PRICE, quantity: r.QUANTITY,
-    discountTypeId: r.DISCOUNT_TYPE_ID, discountRate: r.DISCOUNT_RATE, discountSum: r.DISCOUNT_SUM,
-    taxRate: r.TAX_RATE, taxIncluded: r.TAX_INCLUDED, measureCode: r.MEASURE_CODE, measureName: r.MEASURE_NAME,
-    sort: r.SORT,
-  }));
+  ID: refId, PRODUCT_ID: refId, PRODUCT_NAME: str, PRICE: amount, QUANTITY: amount, DISCOUNT_TYPE_ID: optNumber,
+  DISCOUNT_RATE: optNumber, DISCOUNT_SUM: optNumber, TAX_RATE: optNumber, TAX_INCLUDED: flag,
+  MEASURE_CODE: optNumber, MEASURE_NAME: text, SORT: int(0),
+}).transform((r): ProductRow => ({
+  id: r.ID, productId: r.PRODUCT_ID, productName: r.PRODUCT_NAME, price: r.PRICE, quantity: r.QUANTITY,
+  discountTypeId: r.DISCOUNT_TYPE_ID, discountRate: r.DISCOUNT_RATE, discountSum: r.DISCOUNT_SUM,
+  taxRate: r.TAX_RATE, taxIncluded: r.TAX_INCLUDED, measureCode: r.MEASURE_CODE, measureName: r.MEASURE_NAME,
+  sort: r.SORT,
+}));
 
-const contactItemSchema = row({ CONTACT_ID: id, SORT: int(0), ROLE_ID: int(0), IS_PRIMARY: flag })
-  .transform((r): ContactItem => ({ contactId: r.CONTACT_ID, sort: r.SORT, roleId: r.ROLE_ID, isPrimary: r.IS_PRIMARY }));
+const contactItemSchema = row({ CONTACT_ID: id, SORT: int(0), ROLE_ID: int(0), IS_PRIMARY: flag }).transform((r): ContactItem => ({ contactId: r.CONTACT_ID, sort: r.SORT, roleId: r.ROLE_ID, isPrimary: r.IS_PRIMARY }));
 
-const categorySchema = row({ id: id, name: str, sort: int(0), entityTypeId: int(0), isDefault: flag })
-  .transform((r): Category => ({ ...r }));
+const categorySchema = row({ id: id, name: str, sort: int(0), entityTypeId: int(0), isDefault: flag }).transform((r): Category => ({ ...r }));
 
 function toSemantics(raw: { SEMANTICS?: unknown; EXTRA?: unknown }): StatusSemantics {
   const extra = raw.EXTRA && typeof raw.EXTRA === 'object' ? (raw.EXTRA as { SEMANTICS?: unknown }).SEMANTICS : undefined;
@@ -333,55 +326,47 @@ function toSemantics(raw: { SEMANTICS?: unknown; EXTRA?: unknown }): StatusSeman
 }
 
 const statusSchema = row({
-    ID: id, ENTITY_ID: str, STATUS_ID: str, NAME: str, SORT: int(0), CATEGORY_ID: optNumber, COLOR: text,
-    SYSTEM: flag, SEMANTICS: z.unknown(), EXTRA: z.unknown(),
-  })
-  .transform((r): Status => ({
-    id: r.ID, entityId: r.ENTITY_ID, statusId: r.STATUS_ID, name: r.NAME, sort: r.SORT,
-    categoryId: r.CATEGORY_ID, semantics: toSemantics(r), color: r.COLOR, system: r.SYSTEM,
-  }));
+  ID: id, ENTITY_ID: str, STATUS_ID: str, NAME: str, SORT: int(0), CATEGORY_ID: optNumber, COLOR: text,
+  SYSTEM: flag, SEMANTICS: z.unknown(), EXTRA: z.unknown(),
+}).transform((r): Status => ({
+  id: r.ID, entityId: r.ENTITY_ID, statusId: r.STATUS_ID, name: r.NAME, sort: r.SORT,
+  categoryId: r.CATEGORY_ID, semantics: toSemantics(r), color: r.COLOR, system: r.SYSTEM,
+}));
 
 const userFieldSchema = row({
-    ID: id, ENTITY_ID: str, FIELD_NAME: str, USER_TYPE_ID: str, XML_ID: text, MULTIPLE: flag, MANDATORY: flag,
-    SORT: int(0), SETTINGS: z.unknown(), LIST: z.unknown(),
-  })
-  .transform((r): UserField => ({
-    id: r.ID, entityId: r.ENTITY_ID, fieldName: r.FIELD_NAME, userTypeId: r.USER_TYPE_ID, xmlId: r.XML_ID,
-    multiple: r.MULTIPLE, mandatory: r.MANDATORY, sort: r.SORT,
-    settings: r.SETTINGS && typeof r.SETTINGS === 'object' && !Array.isArray(r.SETTINGS) ? (r.SETTINGS as Record<string, unknown>) : {},
-    list: Array.isArray(r.LIST)
-      ? (r.LIST as Record<string, unknown>[]).map((v) => ({
-          id: Number(v.ID) || 0, value: String(v.VALUE ?? ''),
-          xmlId: typeof v.XML_ID === 'string' && v.XML_ID ? v.XML_ID : null, def: v.DEF === 'Y',
-        }))
-      : [],
-  }));
+  ID: id, ENTITY_ID: str, FIELD_NAME: str, USER_TYPE_ID: str, XML_ID: text, MULTIPLE: flag, MANDATORY: flag,
+  SORT: int(0), SETTINGS: z.unknown(), LIST: z.unknown(),
+}).transform((r): UserField => ({
+  id: r.ID, entityId: r.ENTITY_ID, fieldName: r.FIELD_NAME, userTypeId: r.USER_TYPE_ID, xmlId: r.XML_ID,
+  multiple: r.MULTIPLE, mandatory: r.MANDATORY, sort: r.SORT,
+  settings: r.SETTINGS && typeof r.SETTINGS === 'object' && !Array.isArray(r.SETTINGS) ? (r.SETTINGS as Record<string, unknown>) : {},
+  list: Array.isArray(r.LIST)
+    ? (r.LIST as Record<string, unknown>[]).map((v) => ({
+        id: Number(v.ID) || 0, value: String(v.VALUE ?? ''),
+        xmlId: typeof v.XML_ID === 'string' && v.XML_ID ? v.XML_ID : null, def: v.DEF === 'Y',
+      }))
+    : [],
+}));
 
-const userSchema = row({ ID: id, ACTIVE: flag, NAME: text, LAST_NAME: text, EMAIL: text, UF_DEPARTMENT: idList, USER_TYPE: text, WORK_POSITION: text })
-  .transform((r): User => ({
-    id: r.ID, active: r.ACTIVE, name: r.NAME, lastName: r.LAST_NAME, email: r.EMAIL, departmentIds: r.UF_DEPARTMENT,
-    userType: r.USER_TYPE, workPosition: r.WORK_POSITION,
-  }));
+const userSchema = row({ ID: id, ACTIVE: flag, NAME: text, LAST_NAME: text, EMAIL: text, UF_DEPARTMENT: idList, USER_TYPE: text, WORK_POSITION: text }).transform((r): User => ({
+  id: r.ID, active: r.ACTIVE, name: r.NAME, lastName: r.LAST_NAME, email: r.EMAIL, departmentIds: r.UF_DEPARTMENT,
+  userType: r.USER_TYPE, workPosition: r.WORK_POSITION,
+}));
 
-const departmentSchema = row({ ID: id, NAME: str, PARENT: refId, UF_HEAD: refId, SORT: int(0) })
-  .transform((r): Department => ({ id: r.ID, name: r.NAME, parentId: r.PARENT, headId: r.UF_HEAD, sort: r.SORT }));
+const departmentSchema = row({ ID: id, NAME: str, PARENT: refId, UF_HEAD: refId, SORT: int(0) }).transform((r): Department => ({ id: r.ID, name: r.NAME, parentId: r.PARENT, headId: r.UF_HEAD, sort: r.SORT }));
 
-const eventHandlerSchema = row({ event: str, handler: str, auth_type: int(0), offline: flag })
-  .transform((r): EventHandler => ({ event: r.event, handler: r.handler, authType: r.auth_type, offline: r.offline }));
+const eventHandlerSchema = row({ event: str, handler: str, auth_type: int(0), offline: flag }).transform((r): EventHandler => ({ event: r.event, handler: r.handler, authType: r.auth_type, offline: r.offline }));
 
-const offlineEventSchema = row({ ID: id, TIMESTAMP_X: isoDate, EVENT_NAME: str, EVENT_DATA: z.unknown(), EVENT_ADDITIONAL: z.unknown(), MESSAGE_ID: text })
-  .transform((r): OfflineEvent => ({
-    id: r.ID, at: r.TIMESTAMP_X, event: r.EVENT_NAME, data: r.EVENT_DATA, additional: r.EVENT_ADDITIONAL, messageId: r.MESSAGE_ID,
-  }));
+const offlineEventSchema = row({ ID: id, TIMESTAMP_X: isoDate, EVENT_NAME: str, EVENT_DATA: z.unknown(), EVENT_ADDITIONAL: z.unknown(), MESSAGE_ID: text }).transform((r): OfflineEvent => ({
+  id: r.ID, at: r.TIMESTAMP_X, event: r.EVENT_NAME, data: r.EVENT_DATA, additional: r.EVENT_ADDITIONAL, messageId: r.MESSAGE_ID,
+}));
 
-const productSchema = row({ ID: id, NAME: str, SECTION_ID: refId, PRICE: amount, CURRENCY_ID: text, ACTIVE: flag, SORT: int(0), MEASURE: optNumber })
-  .transform((r): Product => ({
-    id: r.ID, name: r.NAME, sectionId: r.SECTION_ID, price: r.PRICE, currencyId: r.CURRENCY_ID, active: r.ACTIVE,
-    sort: r.SORT, measure: r.MEASURE,
-  }));
+const productSchema = row({ ID: id, NAME: str, SECTION_ID: refId, PRICE: amount, CURRENCY_ID: text, ACTIVE: flag, SORT: int(0), MEASURE: optNumber }).transform((r): Product => ({
+  id: r.ID, name: r.NAME, sectionId: r.SECTION_ID, price: r.PRICE, currencyId: r.CURRENCY_ID, active: r.ACTIVE,
+  sort: r.SORT, measure: r.MEASURE,
+}));
 
-const productSectionSchema = row({ ID: id, NAME: str, SECTION_ID: refId, CATALOG_ID: refId })
-  .transform((r): ProductSection => ({ id: r.ID, name: r.NAME, parentId: r.SECTION_ID, catalogId: r.CATALOG_ID }));
+const productSectionSchema = row({ ID: id, NAME: str, SECTION_ID: refId, CATALOG_ID: refId }).transform((r): ProductSection => ({ id: r.ID, name: r.NAME, parentId: r.SECTION_ID, catalogId: r.CATALOG_ID }));
 
 function withUserFields<T>(schema: z.ZodType<T>, row: unknown, method: string): T & { userFields: Record<string, unknown> } {
   return { ...parseWith(schema, row, method), userFields: userFieldsOf(row) } as T & { userFields: Record<string, unknown> };

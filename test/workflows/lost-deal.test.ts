@@ -214,7 +214,6 @@ describe('lost-deal workflow (time-skipping)', function () {
     const result = await withWorker(crm, async () => {
       const handle = await start(input());
       await waitForPhase(handle, 'waiting');
-      await env.sleep(5 * DAY);
       await handle.signal(cancelSignal, { reason: 'клиент ушёл к конкуренту', by: 'manager 7' });
       return handle.result();
     });

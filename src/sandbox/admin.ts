@@ -1,0 +1,214 @@
+/**
+ * The admin API under /_sandbox/* (JSON), for the demo script and a human. Guarded by a token —
+ * by default the webhook secret — sent as `X-Sandbox-Token: <token>`, `Authorization: Bearer
+ * <token>` or `?token=<token>`. It is a local development tool: never expose it.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { CallLog } from './calllog';
+import { RestError } from './errors';
+import type { Faults } from './faults';
+import type { LimitsConfig } from './limits';
+import type { Portal } from './portal';
+import type { SandboxLimitsOptions } from './types';
+
+export interface AdminDeps {
+  portal: Portal;
+  callLog: CallLog;
+  faults: Faults;
+  token(): string;
+  limits(): LimitsConfig;
+  setLimits(patch: Partial<SandboxLimitsOptions>): LimitsConfig;
+  resetLimits(): void;
+}
+
+const ENDPOINTS = [
+  'GET    /_sandbox/                      this index + state summary',
+  'GET    /_sandbox/state[?full=1]        summary (or the whole state)',
+  'GET    /_sandbox/calls[?method=m]      call log; DELETE clears it',
+  'GET    /_sandbox/faults                PUT {latencyMs,errorRate,outageSeconds,outageStatus,dropEventsPct,lostResponsePct,methods}; DELETE resets',
+  'GET    /_sandbox/limits                PUT {enabled,preset,drainPerSecond,burst,operatingBudgetSeconds,operatingCostSeconds}; DELETE resets counters',
+  'GET    /_sandbox/events                handlers, outgoing webhooks, deliveries, offline queue size',
+  'POST   /_sandbox/outgoing-webhooks     {handler, events[]} → {id, applicationToken}; DELETE /_sandbox/outgoing-webhooks/:id',
+  'POST   /_sandbox/deals                 {fields} → {id}',
+  'GET    /_sandbox/deals/:id             the deal as crm.deal.get prints it',
+  'PATCH  /_sandbox/deals/:id             {fields}',
+  'POST   /_sandbox/deals/:id/move        {stageId}',
+  'POST   /_sandbox/deals/:id/lose        {reason?: stage id or name}',
+  'POST   /_sandbox/deals/:id/win',
+  'POST   /_sandbox/deals/:id/field       {field, value}',
+  'DELETE /_sandbox/deals/:id',
+  'POST   /_sandbox/leads                 {fields} → {id}; PATCH /_sandbox/leads/:id {fields}',
+  'POST   /_sandbox/leads/:id/status      {status: id or name}',
+  'GET    /_sandbox/records/:collection   raw records (activities, tasks, notifications, comments, bizprocRuns, offlineEvents, ...)',
+  'POST   /_sandbox/clock                 {advanceSeconds | advanceDays}',
+  'POST   /_sandbox/save | /load          {file?}',
+  'POST   /_sandbox/reset                 {seed?: "demo" | "empty"}',
+];
+
+function same(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+function idOf(req: Request): number {
+  const id = Number(req.params.id);
+  if (!Number.isInteger(id) || id <= 0) throw new Error('id must be a positive integer');
+  return id;
+}
+
+export function adminRouter(deps: AdminDeps): Router {
+  const r = Router();
+  r.use(express.json({ limit: '5mb' }));
+  r.use((req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('x-sandbox-token') ?? req.get('authorization')?.replace(/^Bearer\s+/i, '');
+    const given = header ?? (typeof req.query.token === 'string' ? req.query.token : '');
+    if (!given || !same(given, deps.token())) {
+      res.status(401).json({ error: 'unauthorized', hint: 'send X-Sandbox-Token (the admin token printed at start)' });
+      return;
+    }
+    next();
+  });
+  const p = deps.portal;
+  const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+
+  r.get('/', (_req, res) => {
+    res.json({ endpoints: ENDPOINTS, summary: p.summary() });
+  });
+  r.get('/state', (req, res) => {
+    res.json(req.query.full ? p.state : p.summary());
+  });
+  r.get('/calls', (req, res) => {
+    const method = typeof req.query.method === 'string' ? req.query.method.toLowerCase() : undefined;
+    const entries = method ? deps.callLog.calls(method) : deps.callLog.entries;
+    res.json({ count: entries.length, httpRequests: deps.callLog.httpRequests().length, counts: deps.callLog.counts(), entries });
+  });
+  r.delete('/calls', (_req, res) => {
+    deps.callLog.clear();
+    res.json({ ok: true });
+  });
+  r.get('/faults', (_req, res) => {
+    res.json(deps.faults.snapshot());
+  });
+  r.put('/faults', (req, res) => {
+    res.json(deps.faults.set(body(req)));
+  });
+  r.delete('/faults', (_req, res) => {
+    deps.faults.reset();
+    res.json(deps.faults.snapshot());
+  });
+  r.get('/limits', (_req, res) => {
+    res.json(deps.limits());
+  });
+  r.put('/limits', (req, res) => {
+    res.json(deps.setLimits(body(req)));
+  });
+  r.delete('/limits', (_req, res) => {
+    deps.resetLimits();
+    res.json(deps.limits());
+  });
+  r.get('/events', (_req, res) => {
+    res.json({
+      handlers: p.state.handlers,
+      outgoingWebhooks: p.state.outgoingWebhooks.map((w) => ({ id: w.ID, handler: w.HANDLER, events: w.EVENTS })),
+      deliveries: p.deliveries.slice(-200),
+      offlineQueue: p.state.offlineEvents.length,
+    });
+  });
+  r.post('/outgoing-webhooks', (req, res) => {
+    const b = body(req);
+    const events = Array.isArray(b.events) ? b.events.map(String) : [];
+    const hook = p.addOutgoingWebhook(String(b.handler ?? ''), events, typeof b.applicationToken === 'string' ? b.applicationToken : undefined);
+    res.status(201).json({ id: hook.ID, handler: hook.HANDLER, events: hook.EVENTS, applicationToken: hook.APPLICATION_TOKEN });
+  });
+  r.delete('/outgoing-webhooks/:id', (req, res) => {
+    res.json({ removed: p.removeOutgoingWebhook(idOf(req)) });
+  });
+
+  r.post('/deals', (req, res) => {
+    const b = body(req);
+    res.status(201).json({ id: p.createDeal((b.fields ?? b) as Record<string, unknown>) });
+  });
+  r.get('/deals/:id', (req, res) => {
+    const d = p.get('deal', idOf(req));
+    if (!d) res.status(404).json({ error: 'not found' });
+    else res.json(d);
+  });
+  r.patch('/deals/:id', (req, res) => {
+    const b = body(req);
+    p.updateDeal(idOf(req), (b.fields ?? b) as Record<string, unknown>);
+    res.json(p.get('deal', idOf(req)));
+  });
+  r.delete('/deals/:id', (req, res) => {
+    p.deleteDeal(idOf(req));
+    res.json({ ok: true });
+  });
+  r.post('/deals/:id/move', (req, res) => {
+    p.moveDeal(idOf(req), String(body(req).stageId ?? ''));
+    res.json(p.get('deal', idOf(req)));
+  });
+  r.post('/deals/:id/lose', (req, res) => {
+    const reason = body(req).reason;
+    const stage = p.loseDeal(idOf(req), typeof reason === 'string' ? reason : undefined);
+    res.json({ stageId: stage, deal: p.get('deal', idOf(req)) });
+  });
+  r.post('/deals/:id/win', (req, res) => {
+    const stage = p.winDeal(idOf(req));
+    res.json({ stageId: stage, deal: p.get('deal', idOf(req)) });
+  });
+  r.post('/deals/:id/field', (req, res) => {
+    const b = body(req);
+    p.setDealField(idOf(req), String(b.field ?? ''), b.value);
+    res.json(p.get('deal', idOf(req)));
+  });
+  r.post('/leads', (req, res) => {
+    const b = body(req);
+    res.status(201).json({ id: p.createLead((b.fields ?? b) as Record<string, unknown>) });
+  });
+  r.patch('/leads/:id', (req, res) => {
+    const b = body(req);
+    p.updateLead(idOf(req), (b.fields ?? b) as Record<string, unknown>);
+    res.json(p.get('lead', idOf(req)));
+  });
+  r.post('/leads/:id/status', (req, res) => {
+    const status = p.setLeadStatus(idOf(req), String(body(req).status ?? ''));
+    res.json({ statusId: status, lead: p.get('lead', idOf(req)) });
+  });
+  r.get('/records/:collection', (req, res) => {
+    const name = String(req.params.collection);
+    if (!(name in p.state) || name === 'credentials') {
+      res.status(404).json({ error: `no collection ${name}` });
+      return;
+    }
+    res.json(p.records(name as keyof typeof p.state));
+  });
+  r.post('/clock', (req, res) => {
+    const b = body(req);
+    const ms = Number(b.advanceSeconds ?? 0) * 1000 + Number(b.advanceDays ?? 0) * 86_400_000;
+    if (!Number.isFinite(ms)) throw new Error('advanceSeconds / advanceDays must be numbers');
+    p.advanceClock(ms);
+    res.json(p.summary().clock);
+  });
+  r.post('/save', (req, res) => {
+    const file = body(req).file;
+    res.json({ file: p.save(typeof file === 'string' ? file : undefined) });
+  });
+  r.post('/load', (req, res) => {
+    const file = body(req).file;
+    res.json({ file: p.load(typeof file === 'string' ? file : undefined) });
+  });
+  r.post('/reset', (req, res) => {
+    const seed = body(req).seed === 'empty' ? 'empty' : 'demo';
+    p.reset(seed);
+    deps.callLog.clear();
+    deps.resetLimits();
+    res.json(p.summary());
+  });
+
+  r.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const message = err instanceof RestError ? err.description : err instanceof Error ? err.message : String(err);
+    res.status(400).json({ error: message });
+  });
+  return r;
+}

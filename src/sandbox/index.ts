@@ -1,0 +1,13 @@
+/**
+ * The Bitrix24 sandbox: a portal emulator that follows the official REST documentation
+ * (bitrix24/b24restdocs). Only src/cli and tests import it; the service never does.
+ */
+export { startSandbox } from './server';
+export type { SandboxHandle, SandboxOptions, SandboxLimitsOptions, SandboxApp } from './types';
+export { Portal, type PortalSummary } from './portal';
+export { CallLog, type CallLogEntry } from './calllog';
+export { Faults, type FaultSettings } from './faults';
+export { PRESETS, type LimitsConfig } from './limits';
+export { DEMO } from './seed';
+export type { Delivery } from './events';
+export { BINDABLE_EVENTS } from './events';

@@ -1,0 +1,42 @@
+/**
+ * The method registry's shape: one table entry per REST method, with its scope, whether it
+ * writes (lost-response faults apply to writes), whether it needs an application (OAuth)
+ * context, and a synchronous handler.
+ */
+import type { Origin } from '../crm/entities';
+import type { Portal } from '../portal';
+import type { Params } from '../util';
+
+export interface CallContext {
+  portal: Portal;
+  /** The user the call runs as (the webhook's user, or the application's user). */
+  userId: number;
+  isAdmin: boolean;
+  auth: 'webhook' | 'app';
+  origin: Origin;
+  viaBatch: boolean;
+  /** Request parameters before method-specific parsing (for auth_connector etc.). */
+  raw: Params;
+}
+
+export interface MethodOutput {
+  result: unknown;
+  total?: number;
+  next?: number;
+  /** Rows produced (list methods), for the operating cost model. */
+  rows?: number;
+}
+
+export interface MethodSpec {
+  scope: 'crm' | 'user' | 'department' | 'task' | 'im' | 'bizproc' | 'basic' | 'catalog';
+  write?: boolean;
+  /** Works only with application (OAuth) authorization — event.* (Bitrix\Rest\AuthTypeException). */
+  appOnly?: boolean;
+  /** Refused inside batch (ERROR_BATCH_METHOD_NOT_ALLOWED). */
+  noBatch?: boolean;
+  run(p: Params, ctx: CallContext): MethodOutput;
+}
+
+export type MethodTable = Record<string, MethodSpec>;
+
+export const ok = (result: unknown): MethodOutput => ({ result });

@@ -15,7 +15,7 @@ import type { clientReactivation } from '../workflows/client';
 import type { lostDealReactivation } from '../workflows/lost-deal';
 import { clientWorkflowId, expiryWorkflowId, lostWorkflowId, type CrmEntity } from '../shared/names';
 import type { CrmEventNotice, DispatchAction, DispatchReport, PurchaseFact } from './contracts';
-import { readPurchase, toDomainPurchase } from './purchases';
+import { purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
 import { isOurs, parseOriginKey, withTaxonomy, type ActivityDeps } from './shared';
 
 export function lossKeyOf(element: { stageId?: string; statusId?: string; movedAt: string | null; modifiedAt: string | null }): string {
@@ -222,7 +222,7 @@ export interface DormantReport {
 }
 
 function purchaseTime(deal: Deal): number {
-  return Date.parse(deal.closeDate ?? deal.movedAt ?? deal.modifiedAt ?? '') || 0;
+  return Date.parse(purchaseMoment(deal)) || 0;
 }
 
 function done(actions: (DispatchAction | undefined)[], otherwise: string): DispatchAction[] {

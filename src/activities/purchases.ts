@@ -17,12 +17,23 @@ export async function readPurchase(deps: ActivityDeps, deal: Deal): Promise<Purc
   return {
     dealId: deal.id,
     categoryId: deal.categoryId,
-    at: deal.closeDate ?? deal.movedAt ?? deal.modifiedAt ?? new Date().toISOString(),
+    at: purchaseMoment(deal),
     amount: deal.opportunity,
     items: rows
       .filter((r) => r.productId !== null)
       .map((r) => ({ productId: r.productId!, sectionId: sectionOf.get(r.productId!), name: r.productName, quantity: r.quantity, price: r.price })),
   };
+}
+
+/**
+ * When the purchase happened. CLOSEDATE is a date (the portal keeps no time in it); when the
+ * deal moved to its won stage on that same date, MOVED_TIME gives the exact moment.
+ */
+export function purchaseMoment(deal: Pick<Deal, 'closeDate' | 'movedAt' | 'modifiedAt'>): string {
+  const { closeDate, movedAt } = deal;
+  const sameDay = closeDate && movedAt && Date.parse(movedAt) >= Date.parse(closeDate) && Date.parse(movedAt) - Date.parse(closeDate) < 24 * 3600_000;
+  if (sameDay) return movedAt;
+  return closeDate ?? movedAt ?? deal.modifiedAt ?? new Date().toISOString();
 }
 
 export function clientFilter(client: ClientRef): Record<string, number> {

@@ -4,20 +4,19 @@
  * start-up by the process that runs the worker.
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
 import { TASK_QUEUE } from './shared/names';
 
 export const RECONCILE_SCHEDULE_ID = 'reconcile-crm-changes';
 export const DORMANT_SCHEDULE_ID = 'scan-dormant-clients';
 
 export interface ScheduleSettings {
-  reconcileEvery: Duration;
-  /** Off when undefined. */
-  dormantScanEvery?: Duration;
+  /** Milliseconds; null = off. */
+  reconcileEvery: number | null;
+  dormantScanEvery: number | null;
   taskQueue?: string;
 }
 
-async function upsert(client: Client, scheduleId: string, every: Duration, workflowType: string, args: unknown[], taskQueue: string, note: string) {
+async function upsert(client: Client, scheduleId: string, every: number, workflowType: string, args: unknown[], taskQueue: string, note: string) {
   const spec = { intervals: [{ every }] };
   const action = { type: 'startWorkflow' as const, workflowType, args, taskQueue, workflowId: scheduleId };
   const handle = client.schedule.getHandle(scheduleId);
@@ -40,15 +39,19 @@ async function upsert(client: Client, scheduleId: string, every: Duration, workf
 export async function ensureSchedules(client: Client, settings: ScheduleSettings): Promise<Record<string, string>> {
   const taskQueue = settings.taskQueue ?? TASK_QUEUE;
   const result: Record<string, string> = {};
-  result[RECONCILE_SCHEDULE_ID] = await upsert(
-    client,
-    RECONCILE_SCHEDULE_ID,
-    settings.reconcileEvery,
-    'reconcile',
-    [{}],
-    taskQueue,
-    'Lists deals and leads changed since the last run and hands them to their inbox workflows (lost webhooks).',
-  );
+  if (settings.reconcileEvery) {
+    result[RECONCILE_SCHEDULE_ID] = await upsert(
+      client,
+      RECONCILE_SCHEDULE_ID,
+      settings.reconcileEvery,
+      'reconcile',
+      [{}],
+      taskQueue,
+      'Lists deals and leads changed since the last run and hands them to their inbox workflows (lost webhooks).',
+    );
+  } else {
+    result[RECONCILE_SCHEDULE_ID] = await remove(client, RECONCILE_SCHEDULE_ID);
+  }
   if (settings.dormantScanEvery) {
     result[DORMANT_SCHEDULE_ID] = await upsert(
       client,
@@ -60,10 +63,17 @@ export async function ensureSchedules(client: Client, settings: ScheduleSettings
       'Finds clients whose last purchase is older than their period and who have no running workflow.',
     );
   } else {
-    await client.schedule
-      .getHandle(DORMANT_SCHEDULE_ID)
-      .delete()
-      .catch(() => undefined);
+    result[DORMANT_SCHEDULE_ID] = await remove(client, DORMANT_SCHEDULE_ID);
   }
   return result;
+}
+
+async function remove(client: Client, scheduleId: string): Promise<'off'> {
+  await client.schedule
+    .getHandle(scheduleId)
+    .delete()
+    .catch((error) => {
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    });
+  return 'off';
 }

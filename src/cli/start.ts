@@ -29,6 +29,7 @@ import { ensureSearchAttributes, portInUse, spawnDevServer, waitForTemporal } fr
 import { TASK_QUEUE } from '../shared/names';
 import { findTemporalCli, temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
+import { ensureSchedules } from '../schedules';
 
 /** The directory holding package.json (the repo, or /app in the image; src/cli or dist/src/cli below it). */
 function packageRoot(from = __dirname): string {
@@ -342,6 +343,12 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
         },
       });
       urls['Worker'] = `task queue "${TASK_QUEUE}"`;
+      // The Schedules (reconciliation, dormant scan), visible under Schedules in the Web UI.
+      const schedules = await ensureSchedules(client, {
+        reconcileEvery: env.RECONCILE_EVERY,
+        dormantScanEvery: env.DORMANT_SCAN_EVERY,
+      });
+      log.info('schedules ready', schedules);
     }
 
     // 4. The HTTP API.

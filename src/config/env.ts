@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
+import { durationMs, parseDuration } from '../domain/durations';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const ROLES = ['all', 'worker', 'api'] as const;
@@ -26,6 +27,23 @@ const port = (fallback: number, { allowZero }: { allowZero: boolean }) =>
     .default(fallback);
 
 const text = () => z.string().trim().min(1);
+
+/** A Schedule interval: a duration such as "5 minutes" or "PT5M" (milliseconds), or `off` (null). */
+const interval = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      if (value.toLowerCase() === 'off') return null;
+      const parsed = parseDuration(value);
+      const ms = parsed.ok ? durationMs(parsed.value, new Date(0), 'UTC') : NaN;
+      if (!parsed.ok || !(ms >= 10_000)) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration of at least 10 seconds such as "5 minutes" or "PT5M", or "off"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
 
 const httpUrl = (what: string) =>
   z
@@ -84,6 +102,12 @@ export const envSchema = z
       .describe('Bearer token of the manager API (required with B24_WEBHOOK_URL; generated into DATA_DIR/api-token otherwise). Secret.'),
     RULES_FILE: text().default('config/rules.demo.yaml').describe('Reactivation rules (YAML).'),
     SANDBOX_PORT: port(3001, { allowZero: true }).describe('Embedded Bitrix24 sandbox port (only when B24_WEBHOOK_URL is unset).'),
+    RECONCILE_EVERY: interval('5 minutes').describe(
+      'How often the reconciliation Schedule lists changed deals and leads and hands missed ones to their workflows (`off` disables it).',
+    ),
+    DORMANT_SCAN_EVERY: interval('1 day').describe(
+      'How often the dormant-client Schedule starts the purchase cycle of clients who have none (`off` disables it).',
+    ),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
       .default('info')

@@ -88,7 +88,7 @@ describe('rules file', () => {
     it('summarizes a file for rules:check', () => {
       assert.equal(
         summarizeRules(loadRules(DEMO)),
-        '6 lost-deal reasons (5 reactivated) in 1 pipeline, 1 lead status, 3 purchase periods, 1 sales chain (3 steps), 1 expiry rule (4 reminders), calendar Europe/Moscow',
+        '7 lost-deal reasons (5 reactivated) in 2 pipelines, 3 lead statuses, 4 purchase periods, 1 sales chain (3 steps), 1 expiry rule (4 reminders), calendar Europe/Moscow',
       );
     });
   });
@@ -319,7 +319,7 @@ expiry:
     it('prints a summary and exits 0 for valid files', () => {
       const result = run(DEMO, EXAMPLE);
       assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stdout, /^OK: 6 lost-deal reasons \(5 reactivated\) in 1 pipeline, .*rules\.demo\.yaml\)$/m);
+      assert.match(result.stdout, /^OK: 7 lost-deal reasons \(5 reactivated\) in 2 pipelines, .*rules\.demo\.yaml\)$/m);
       assert.match(result.stdout, /^OK: 13 lost-deal reasons/m);
     });
 

@@ -39,6 +39,8 @@ export type LostPlan =
       responsibleId: number;
       title: string;
       clientKey?: string;
+      /** `STAGE_ID@MOVED_TIME` of the planned loss (see docs/decisions.md D2). */
+      lossKey: string;
     };
 
 export type LostNotice = 'loss' | 'beforeReturn' | 'return' | 'forgotten' | 'cancelled';

@@ -16,11 +16,8 @@ import type { lostDealReactivation } from '../workflows/lost-deal';
 import { clientWorkflowId, expiryWorkflowId, lostWorkflowId, type CrmEntity } from '../shared/names';
 import type { CrmEventNotice, DispatchAction, DispatchReport, PurchaseFact } from './contracts';
 import { purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
+import { lossKeyOf } from './loss-key';
 import { isOurs, parseOriginKey, withTaxonomy, type ActivityDeps } from './shared';
-
-export function lossKeyOf(element: { stageId?: string; statusId?: string; movedAt: string | null; modifiedAt: string | null }): string {
-  return `${element.stageId ?? element.statusId}@${element.movedAt ?? element.modifiedAt ?? ''}`;
-}
 
 export function createDispatchActivities(deps: ActivityDeps) {
   const wf = deps.temporal.workflow;

@@ -33,6 +33,7 @@ import type {
 } from './contracts';
 import { assign, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
+import { lossKeyOf } from './loss-key';
 
 type Element = { entity: 'deal'; ctx: DealContext } | { entity: 'lead'; lead: Lead };
 
@@ -130,6 +131,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
       responsibleId: f.managerId ?? 0,
       title: f.title,
       clientKey: f.clientKey,
+      lossKey: lossKeyOf(element.entity === 'deal' ? element.ctx.deal : element.lead),
     };
   }
 

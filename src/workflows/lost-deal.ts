@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LostDealActivities } from '../activities/lost-deal';
@@ -117,6 +118,8 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
   let skipWhy = '';
 
   if (!(await replan())) return finish('skipped', skipWhy);
+  // The original's loss, remembered after the run closes: the inbox never restarts a handled loss.
+  if (attempt === 1) upsertMemo({ lossKey: plan!.lossKey });
   if (history.length === 0) await notify('loss');
 
   // Sleep until the return date; reminders "N days before" on the way.

@@ -62,6 +62,7 @@ function activities(env: TestWorkflowEnvironment, crm: FakeCrm): LostDealActivit
         followUpCheckMs: DAY,
         responsibleId: 7,
         title: 'Мешки 500 шт',
+        lossKey: 'LOSE@2026-01-01T00:00:00Z',
       };
     },
     async notifyLost(req) {

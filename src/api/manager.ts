@@ -1,6 +1,6 @@
 /**
  * Manager API (bearer API_TOKEN): start a reactivation with a chosen date, read its status,
- * set or postpone the return date, cancel it.
+ * set or postpone the return date, cancel it; the same for a client's purchase cycle.
  */
 import express, { Router, type Request, type Response } from 'express';
 import {
@@ -18,13 +18,16 @@ import {
   setReturnDateUpdate,
 } from '../workflows/lost-deal.messages';
 import type { Logger } from '../shared/log';
-import { lostWorkflowId } from '../shared/names';
+import { clientWorkflowId, lostWorkflowId } from '../shared/names';
+import { clientCancelSignal, clientPostponeUpdate, clientStatusQuery, setNextDateUpdate } from '../workflows/client.messages';
 import { tokenMatches } from './bitrix24-events';
 import {
   cancelSchema,
+  clientParamsSchema,
   describeIssues,
   entityParamsSchema,
   postponeSchema,
+  setNextDateSchema,
   setReturnDateSchema,
   startReactivationSchema,
 } from './schemas';
@@ -141,6 +144,49 @@ export function createManagerRouter(deps: ManagerDeps): Router {
     handle(async (req) => {
       const body = parse(cancelSchema, req.body);
       await handleFor(req).signal(cancelSignal, body);
+      return { status: 202, body: { ok: true } };
+    }),
+  );
+
+  // ---- client purchase cycles ----
+  const clientHandle = (req: Request) => {
+    const { kind, id } = parse(clientParamsSchema, req.params);
+    return deps.temporal.workflow.getHandle(clientWorkflowId(kind, id));
+  };
+
+  router.get(
+    '/clients/:kind/:id',
+    handle(async (req) => {
+      const handle = clientHandle(req);
+      const description = await handle.describe();
+      const running = description.status.name === 'RUNNING';
+      const status = running ? await handle.query(clientStatusQuery) : undefined;
+      const result = running ? undefined : await handle.result().catch(() => undefined);
+      return { body: { workflowId: handle.workflowId, execution: description.status.name, status, result } };
+    }),
+  );
+
+  router.put(
+    '/clients/:kind/:id/next-date',
+    handle(async (req) => {
+      const body = parse(setNextDateSchema, req.body);
+      return { body: await clientHandle(req).executeUpdate(setNextDateUpdate, { args: [body] }) };
+    }),
+  );
+
+  router.post(
+    '/clients/:kind/:id/postpone',
+    handle(async (req) => {
+      const body = parse(postponeSchema, req.body);
+      return { body: await clientHandle(req).executeUpdate(clientPostponeUpdate, { args: [body] }) };
+    }),
+  );
+
+  router.post(
+    '/clients/:kind/:id/cancel',
+    handle(async (req) => {
+      const body = parse(cancelSchema, req.body);
+      await clientHandle(req).signal(clientCancelSignal, body);
       return { status: 202, body: { ok: true } };
     }),
   );

@@ -76,3 +76,10 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
     message: issue.message,
   }));
 }
+
+export const clientParamsSchema = z.object({
+  kind: z.enum(['company', 'contact'], { error: 'kind: expected "company" or "contact"' }),
+  id: positiveId,
+});
+
+export const setNextDateSchema = z.object({ dueAt: isoDateTime, by: z.string().max(200).optional() }).strict();

@@ -94,16 +94,16 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
   async function moveReturnDate(returnAt: string): Promise<{ returnAt: string }> {
     managerReturnAt = returnAt;
     const next = await replan();
-    if (!next) return { returnAt: plan?.returnAt ?? returnAt };
-    dateVersion++;
-    return { returnAt: next.returnAt };
+    // The element changed meanwhile (re-opened, deleted): the main loop re-plans and stops.
+    if (!next) crmChanged = true;
+    else dateVersion++;
+    return { returnAt: plan!.returnAt };
   }
 
   // ---- the story ----
   async function replan(): Promise<ReactivatePlan | undefined> {
     const next = await crm.planLostReactivation({ entity, id, lostElementId: input.lostElementId, attempt, managerReturnAt });
     if (next.decision === 'skip') {
-      plan = undefined;
       skipWhy = next.why;
       return undefined;
     }

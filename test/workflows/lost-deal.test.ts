@@ -20,6 +20,7 @@ import {
   type LostDealInput,
 } from '../../src/workflows/lost-deal.messages';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { recordHistory } from './replay.test';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MONTH = 30 * DAY;
@@ -135,6 +136,7 @@ describe('lost-deal workflow (time-skipping)', function () {
       const t0 = await env.currentTimeMs();
       const handle = await start(input());
       const done = await handle.result();
+      await recordHistory('lost-deal-won', await handle.fetchHistory());
       assert.equal(crm.created.length, 1);
       const slept = crm.created[0].at - t0;
       assert.ok(slept >= MONTH && slept < MONTH + DAY, `created after ${slept / DAY} days`);
@@ -147,7 +149,13 @@ describe('lost-deal workflow (time-skipping)', function () {
 
   it('loops: lost again → next attempt with a new period; after 3 attempts → Forgotten client', async () => {
     const crm = fakeCrm({ period: (a) => a * MONTH, outcomes: () => ['lost'] });
-    const result = await withWorker(crm, async () => start(input()).then((h) => h.result()));
+    const result = await withWorker(crm, async () => {
+      const handle = await start(input());
+      const done = await handle.result();
+      // The last run (after two continue-as-new): following, forgotten.
+      await recordHistory('lost-deal-forgotten', await env.client.workflow.getHandle(handle.workflowId).fetchHistory());
+      return done;
+    });
     assert.equal(result.outcome, 'forgotten');
     assert.deepEqual(
       crm.created.map((c) => c.attempt),

@@ -8,7 +8,9 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import { lostDealReactivation } from '../workflows/lost-deal';
 import {
@@ -111,14 +113,7 @@ export function createManagerRouter(deps: ManagerDeps): Router {
 
   router.get(
     '/reactivations/:entity/:id',
-    handle(async (req) => {
-      const handle = handleFor(req);
-      const description = await handle.describe();
-      const running = description.status.name === 'RUNNING';
-      const status = running ? await handle.query(lostDealStatusQuery) : undefined;
-      const result = running ? undefined : await handle.result().catch(() => undefined);
-      return { body: { workflowId: handle.workflowId, execution: description.status.name, status, result } };
-    }),
+    handle(async (req) => ({ body: await statusOf(handleFor(req), lostDealStatusQuery) })),
   );
 
   router.put(
@@ -156,14 +151,7 @@ export function createManagerRouter(deps: ManagerDeps): Router {
 
   router.get(
     '/clients/:kind/:id',
-    handle(async (req) => {
-      const handle = clientHandle(req);
-      const description = await handle.describe();
-      const running = description.status.name === 'RUNNING';
-      const status = running ? await handle.query(clientStatusQuery) : undefined;
-      const result = running ? undefined : await handle.result().catch(() => undefined);
-      return { body: { workflowId: handle.workflowId, execution: description.status.name, status, result } };
-    }),
+    handle(async (req) => ({ body: await statusOf(clientHandle(req), clientStatusQuery) })),
   );
 
   router.put(
@@ -192,6 +180,15 @@ export function createManagerRouter(deps: ManagerDeps): Router {
   );
 
   return router;
+}
+
+/** A running workflow answers its status query; a closed one gives its result. */
+async function statusOf<T>(handle: WorkflowHandle, query: QueryDefinition<T>) {
+  const description = await handle.describe();
+  const running = description.status.name === 'RUNNING';
+  const status = running ? await handle.query(query) : undefined;
+  const result = running ? undefined : await handle.result().catch(() => undefined);
+  return { workflowId: handle.workflowId, execution: description.status.name, status, result };
 }
 
 function mapError(error: unknown): { status: number; body: Record<string, unknown> } {

@@ -13,7 +13,6 @@ export async function sandbox(opts: SandboxOptions = {}): Promise<SandboxHandle>
 
 export interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   text: string;
   contentType: string;
 }

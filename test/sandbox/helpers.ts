@@ -13,6 +13,7 @@ export async function sandbox(opts: SandboxOptions = {}): Promise<SandboxHandle>
 
 export interface Answer {
   status: number;
+  body: any;
   text: string;
   contentType: string;
 }

@@ -14,6 +14,7 @@ import { clientReactivation } from '../../src/workflows/client';
 import { clientStatusQuery, purchaseSignal, type ClientInput } from '../../src/workflows/client.messages';
 import { expiryChangedSignal, expiryReminders, expiryStatusQuery } from '../../src/workflows/expiry';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { recordHistory } from './replay.test';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -82,9 +83,12 @@ describe('client purchase-cycle workflow (time-skipping)', function () {
     const w = world();
     const t0 = await env.currentTimeMs();
     const input: ClientInput = { client: { kind: 'company', id: 3 }, purchase: purchase(10, t0), cycle: 1, offersMade: [], history: [] };
-    const result = await run(clientActivities(env, w), (taskQueue) =>
-      env.client.workflow.execute(clientReactivation, { workflowId: `client-company-3-${seq}`, taskQueue, args: [input] }),
-    );
+    const result = await run(clientActivities(env, w), async (taskQueue) => {
+      const handle = await env.client.workflow.start(clientReactivation, { workflowId: `client-company-3-${seq}`, taskQueue, args: [input] });
+      const done = await handle.result();
+      await recordHistory('client-forgotten', await env.client.workflow.getHandle(handle.workflowId).fetchHistory());
+      return done;
+    });
     assert.equal(result.outcome, 'forgotten');
     assert.deepEqual(w.touches.map((t) => Math.round((t.at - t0) / DAY)), [45, 90, 135]);
     assert.deepEqual(w.touches.map((t) => t.req.cycle), [1, 2, 3]);
@@ -180,6 +184,7 @@ describe('expiry reminders workflow (time-skipping)', function () {
       return handle.result();
     });
     assert.equal(result.phase, 'done');
+    await recordHistory('expiry-replanned', await env.client.workflow.getHandle('expiry-deal-5').fetchHistory());
     assert.deepEqual(performed.map((p) => p.req.reminder.action), ['deal', 'todo', 'notify']);
     assert.deepEqual(performed.map((p) => Math.round((p.at - t0) / DAY)), [365, 388, 396]);
   });

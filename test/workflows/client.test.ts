@@ -14,7 +14,7 @@ import { clientReactivation } from '../../src/workflows/client';
 import { clientStatusQuery, purchaseSignal, type ClientInput } from '../../src/workflows/client.messages';
 import { expiryChangedSignal, expiryReminders, expiryStatusQuery } from '../../src/workflows/expiry';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
-import { recordHistory } from './replay.test';
+import { recordHistory } from '../support/histories';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -20,7 +20,7 @@ import {
   type LostDealInput,
 } from '../../src/workflows/lost-deal.messages';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
-import { recordHistory } from './replay.test';
+import { recordHistory } from '../support/histories';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MONTH = 30 * DAY;

@@ -1,36 +1,26 @@
 /**
  * Replay of recorded histories: a change to a workflow that would break executions already
- * running in production (non-determinism) fails here. Histories live in test/fixtures/histories;
- * `RECORD_HISTORIES=1 npm test` re-records them from the time-skipping tests after a deliberate,
- * versioned change (use patched() for changes that must keep old executions replaying).
+ * running in production (non-determinism) fails here. Histories (binary protobuf) live in
+ * test/fixtures/histories; `RECORD_HISTORIES=1 npm test` re-records them from the time-skipping
+ * tests after a deliberate change (use patched() for changes old executions must survive).
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
+import { recordedHistories } from '../support/histories';
 import { workflowBundle } from '../support/temporal';
-
-const DIR = path.resolve(__dirname, '..', 'fixtures', 'histories');
-
-export async function recordHistory(name: string, history: temporal.api.history.v1.IHistory): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  fs.mkdirSync(DIR, { recursive: true });
-  fs.writeFileSync(path.join(DIR, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
-}
 
 describe('workflow replay (recorded histories)', function () {
   this.timeout(120_000);
-  const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.binpb')) : [];
+  const histories = recordedHistories();
 
-  it('has recorded histories to replay', () => {
-    assert.ok(files.length >= 2, `expected recorded histories in ${DIR}`);
+  it('has recorded histories of every long-running workflow', () => {
+    const names = histories.map((h) => h.name);
+    for (const prefix of ['lost-deal', 'client', 'expiry']) assert.ok(names.some((n) => n.startsWith(prefix)), `no ${prefix} history in ${names.join(', ')}`);
   });
 
-  for (const file of files) {
-    it(`replays ${file} with the current workflow code`, async () => {
-      const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, file)));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.binpb$/, ''));
+  for (const { name, history } of histories) {
+    it(`replays ${name} with the current workflow code`, async () => {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
     });
   }
 });

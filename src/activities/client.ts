@@ -3,7 +3,7 @@
  * step), inspect the CRM at the due time, touch the client (a new deal with a to-do, or a to-do
  * on the open deal), and park a forgotten client. Writes are keyed by ORIGIN_ID / to-do marker.
  */
-import { CrmEntityTypeId } from '../bitrix24';
+import { CrmEntityTypeId, parseDeal } from '../bitrix24';
 import type { ClientRules } from '../config/rules';
 import { addDuration, duePurchase, formatDuration, formatLocal, managerDateBoundsMs, nextChainOffer, nextWorkingSlot, render, todoDeadline, validateManagerDate } from '../domain';
 import type {
@@ -16,7 +16,7 @@ import type {
   ClientTouchResult,
   PurchaseFact,
 } from './contracts';
-import { clientFilter, clientPurchases, readPurchase, toDomainPurchase } from './purchases';
+import { clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
 import { assign, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
@@ -86,11 +86,13 @@ export function createClientActivities(deps: ActivityDeps) {
     const clients = clientRules();
     const exists = req.client.kind === 'company' ? await deps.crm.getCompany(req.client.id) : await deps.crm.getContact(req.client.id);
     if (!exists) return { state: 'gone' };
+    // CLOSEDATE is a date without a time: ask from the day before and keep what was bought after `since`.
+    const sinceDay = new Date(Date.parse(req.since) - 24 * 3600_000).toISOString().slice(0, 10);
     const { results } = await deps.b24.batch<unknown[]>({
       won: {
         method: 'crm.deal.list',
         params: {
-          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>CLOSEDATE': req.since, '!ID': req.purchaseDealId },
+          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
           order: { CLOSEDATE: 'DESC' },
           select: ['*'],
         },
@@ -100,9 +102,12 @@ export function createClientActivities(deps: ActivityDeps) {
         params: { filter: { ...clientFilter(req.client), CLOSED: 'N' }, order: { ID: 'DESC' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID'] },
       },
     });
-    const won = (results.won ?? []) as { ID: string }[];
+    const won = ((results.won ?? []) as unknown[])
+      .map((raw) => parseDeal(raw, 'crm.deal.list'))
+      .filter((d) => Date.parse(purchaseMoment(d)) > Date.parse(req.since))
+      .sort((a, b) => Date.parse(purchaseMoment(b)) - Date.parse(purchaseMoment(a)));
     if (won.length > 0) {
-      const deal = await deps.crm.getDeal(Number(won[0].ID));
+      const deal = await deps.crm.getDeal(won[0].id);
       if (deal) return { state: 'purchased', purchase: await readPurchase(deps, deal) };
     }
     const open = (results.open ?? []) as { ID: string; ASSIGNED_BY_ID: string; ORIGINATOR_ID?: string | null }[];
@@ -127,7 +132,9 @@ export function createClientActivities(deps: ActivityDeps) {
     const calendar = rules.defaults.calendar;
     const zone = calendar.timeZone;
     const name = await clientName(req.client);
-    const key = originKey(req.workflowId, `${req.cycle}-${req.touch.key}`);
+    // The purchase is part of the key: after a new purchase the cycles count from 1 again, and
+    // cycle 1 of that purchase must not find the deal (or to-do) made for an earlier purchase.
+    const key = originKey(req.workflowId, `p${req.purchase.dealId}-${req.cycle}-${req.touch.key}`);
     const marker = `[${key}]`;
     const purchaseDeal = await deps.crm.getDeal(req.purchase.dealId);
     const v = vars(name, req.purchase, zone, { cycle: req.cycle, title: purchaseDeal?.title, step: req.touch.label, chain: req.touch.label, period: req.touch.label });

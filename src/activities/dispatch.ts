@@ -9,7 +9,7 @@ import { heartbeat } from '@temporalio/activity';
 import { DEAL_SELECT, parseDeal, type Deal, type Lead } from '../bitrix24';
 import { clientOfDeal, duePurchase, expiryRulesFor, findLostRule } from '../domain';
 import { purchaseSignal } from '../workflows/client.messages';
-import { crmChangedSignal, reactivationChangedSignal } from '../workflows/lost-deal.messages';
+import { crmChangedSignal, reactivationChangedSignal, type LostTrigger } from '../workflows/lost-deal.messages';
 import { expiryChangedSignal, type expiryReminders } from '../workflows/expiry';
 import type { clientReactivation } from '../workflows/client';
 import type { lostDealReactivation } from '../workflows/lost-deal';
@@ -40,12 +40,12 @@ export function createDispatchActivities(deps: ActivityDeps) {
     return { kind: 'signalled', workflowId, why };
   }
 
-  async function ensureLost(entity: CrmEntity, element: Deal | Lead, lossKey: string, why: string): Promise<DispatchAction> {
+  async function ensureLost(entity: CrmEntity, element: Deal | Lead, lossKey: string, why: string, trigger: LostTrigger): Promise<DispatchAction> {
     const workflowId = lostWorkflowId(entity, element.id);
     const handle = wf.getHandle(workflowId);
     const description = await describe(handle);
     if (description?.status.name === 'RUNNING') {
-      await handle.signal(crmChangedSignal, { lossKey, source: 'webhook' });
+      await handle.signal(crmChangedSignal, { lossKey, source: trigger });
       return { kind: 'signalled', workflowId, why: 'the element changed while its reactivation runs' };
     }
     if (description && description.memo?.lossKey === lossKey) {
@@ -56,7 +56,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
       taskQueue: deps.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
       memo: { lossKey },
-      args: [{ entity, id: element.id, attempt: 1, lostElementId: element.id, lossKey, trigger: 'webhook', history: [] }],
+      args: [{ entity, id: element.id, attempt: 1, lostElementId: element.id, lossKey, trigger, history: [] }],
     });
     return { kind: 'started', workflowId, why };
   }
@@ -102,7 +102,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
     return { kind: 'started', workflowId, why: `sold deal ${deal.id} has an expiry rule` };
   }
 
-  async function dispatchDeal(id: number): Promise<DispatchAction[]> {
+  async function dispatchDeal(id: number, trigger: LostTrigger): Promise<DispatchAction[]> {
     const deal = await deps.crm.getDeal(id);
     const actions: (DispatchAction | undefined)[] = [];
     if (!deal) {
@@ -121,7 +121,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
       const found = findLostRule(rules, { entity: 'deal', categoryId: deal.categoryId, stageId: deal.stageId, fields: deal.userFields });
       actions.push(
         found.decision === 'reactivate'
-          ? await ensureLost('deal', deal, lossKeyOf(deal), found.why)
+          ? await ensureLost('deal', deal, lossKeyOf(deal), found.why, trigger)
           : { kind: 'none', why: found.why },
       );
     } else if (!origin) {
@@ -141,14 +141,14 @@ export function createDispatchActivities(deps: ActivityDeps) {
     return done(actions, `deal ${id} (stage ${deal.stageId}) concerns no scenario`);
   }
 
-  async function dispatchLead(id: number): Promise<DispatchAction[]> {
+  async function dispatchLead(id: number, trigger: LostTrigger): Promise<DispatchAction[]> {
     const lead = await deps.crm.getLead(id);
     if (!lead) {
       return done([await signalIfRunning(lostWorkflowId('lead', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'the lead was deleted')], `lead ${id} no longer exists`);
     }
     if (lead.statusSemantic === 'F') {
       const found = findLostRule(deps.rules(), { entity: 'lead', statusId: lead.statusId, fields: lead.userFields });
-      return [found.decision === 'reactivate' ? await ensureLost('lead', lead, lossKeyOf(lead), found.why) : { kind: 'none', why: found.why }];
+      return [found.decision === 'reactivate' ? await ensureLost('lead', lead, lossKeyOf(lead), found.why, trigger) : { kind: 'none', why: found.why }];
     }
     return done(
       [await signalIfRunning(lostWorkflowId('lead', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'a junk lead changed')],
@@ -157,7 +157,9 @@ export function createDispatchActivities(deps: ActivityDeps) {
   }
 
   async function dispatchCrmEvents({ entity, id, events }: { entity: CrmEntity; id: number; events: CrmEventNotice[] }): Promise<DispatchReport> {
-    const actions = entity === 'deal' ? await dispatchDeal(id) : await dispatchLead(id);
+    // A loss seen only by the backfill is history: its workflow does not announce it as news.
+    const trigger: LostTrigger = events.every((e) => e.source === 'backfill') ? 'backfill' : events.every((e) => e.source === 'reconcile') ? 'reconcile' : 'webhook';
+    const actions = entity === 'deal' ? await dispatchDeal(id, trigger) : await dispatchLead(id, trigger);
     for (const action of actions) if (action.kind !== 'none') deps.log.info('dispatched', { entity, id, ...action });
     return { entity, id, events: events.length, actions };
   }

@@ -41,6 +41,8 @@ export async function handOffEvent(
   entity: CrmEntity,
   id: number,
   notice: CrmEventNotice,
+  /** Backfill spreads its hand-offs: the inbox starts only after this delay. */
+  opts: { startDelayMs?: number } = {},
 ): Promise<string> {
   const workflowId = crmEventsWorkflowId(entity, id);
   await temporal.workflow.signalWithStart(crmEvents, {
@@ -49,6 +51,7 @@ export async function handOffEvent(
     args: [{ entity, id }],
     signal: crmEventSignal,
     signalArgs: [notice],
+    ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
   });
   return workflowId;
 }

@@ -579,7 +579,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
               if (!dryRun) {
                 const delayMs = Math.max(0, startAt.getTime() - now().getTime());
                 temporalRequests++;
-                await handOffEvent(withStartDelay(deps.temporal!, delayMs), taskQueue, c.entity, c.id, { event: 'BACKFILL', at: now().toISOString(), source: 'backfill' });
+                await handOffEvent(deps.temporal!, taskQueue, c.entity, c.id, { event: 'BACKFILL', at: now().toISOString(), source: 'backfill' }, { startDelayMs: delayMs });
                 cp.handedOff++;
               }
               report.handedOff++;
@@ -728,21 +728,6 @@ export function describeMs(ms: number): string {
   if (s < 60) return `${s} s`;
   const parts: Duration = { hours: Math.floor(s / 3600) || undefined, minutes: Math.floor((s % 3600) / 60) || undefined, seconds: s % 60 || undefined };
   return formatDuration(parts);
-}
-
-/**
- * handOffEvent with Temporal's `startDelay` (D-BACKFILL-2): the same workflow id, input and
- * signal as the webhook, the start made available to workers only after the delay.
- */
-export function withStartDelay(temporal: Client, delayMs: number): Client {
-  if (delayMs <= 0) return temporal;
-  const workflow = temporal.workflow;
-  const delayed = Object.create(workflow) as WorkflowClient;
-  const signalWithStart: WorkflowClient['signalWithStart'] = (fn, options) => workflow.signalWithStart(fn, { ...options, startDelay: delayMs });
-  Object.defineProperty(delayed, 'signalWithStart', { value: signalWithStart });
-  const view = Object.create(temporal) as Client;
-  Object.defineProperty(view, 'workflow', { value: delayed });
-  return view;
 }
 
 function toProductRows(result: unknown): ProductRow[] {

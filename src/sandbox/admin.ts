@@ -37,6 +37,8 @@ const ENDPOINTS = [
   'POST   /_sandbox/deals/:id/lose        {reason?: stage id or name}',
   'POST   /_sandbox/deals/:id/win',
   'POST   /_sandbox/deals/:id/field       {field, value}',
+  'PUT    /_sandbox/deals/:id/productrows {rows: [{PRODUCT_ID, QUANTITY?, PRICE?}]} (PRICE default: the catalogue price)',
+  'POST   /_sandbox/companies             {fields} → {id}; POST /_sandbox/contacts {fields} → {id}',
   'DELETE /_sandbox/deals/:id',
   'POST   /_sandbox/leads                 {fields} → {id}; PATCH /_sandbox/leads/:id {fields}',
   'POST   /_sandbox/leads/:id/status      {status: id or name}',
@@ -161,6 +163,20 @@ export function adminRouter(deps: AdminDeps): Router {
     const b = body(req);
     p.setDealField(idOf(req), String(b.field ?? ''), b.value);
     res.json(p.get('deal', idOf(req)));
+  });
+  r.put('/deals/:id/productrows', (req, res) => {
+    const rows = body(req).rows;
+    if (!Array.isArray(rows)) throw new Error('rows must be an array of {PRODUCT_ID, QUANTITY?, PRICE?}');
+    p.setDealProductRows(idOf(req), rows as Array<{ PRODUCT_ID: number; QUANTITY?: number; PRICE?: number }>);
+    res.json(p.get('deal', idOf(req)));
+  });
+  r.post('/companies', (req, res) => {
+    const b = body(req);
+    res.status(201).json({ id: p.createCompany((b.fields ?? b) as Record<string, unknown>) });
+  });
+  r.post('/contacts', (req, res) => {
+    const b = body(req);
+    res.status(201).json({ id: p.createContact((b.fields ?? b) as Record<string, unknown>) });
   });
   r.post('/leads', (req, res) => {
     const b = body(req);

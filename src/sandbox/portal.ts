@@ -7,6 +7,7 @@ import { crmError } from './errors';
 import { addClient, addDeal, addLead, deleteDeal, findRecord, leadStatuses, moveDeal, stagesOf, updateDeal, updateLead, type CrmHost, type Origin } from './crm/entities';
 import { fieldDefs, recordOut, type CrmKind } from './crm/fields';
 import { BINDABLE_EVENTS, EventBus, type Delivery } from './events';
+import { METHODS } from './methods';
 import { seedPortal, type SeedName } from './seed';
 import { emptyState, loadStateFile, nextId, saveStateFile, type OutgoingWebhookRec, type PortalState, type Rec } from './store';
 import type { Rng } from './util';
@@ -126,6 +127,18 @@ export class Portal implements CrmHost {
 
   setDealField(id: number, field: string, value: unknown, userId?: number): void {
     this.updateDeal(id, { [field]: value }, userId);
+  }
+
+  /**
+   * Replaces a deal's product rows the way crm.deal.productrows.set does (the amount follows the
+   * rows and fires ONCRMDEALUPDATE when it changes). Admin convenience: a row without PRICE gets
+   * the catalogue price of its product.
+   */
+  setDealProductRows(id: number, rows: Array<{ PRODUCT_ID: number; QUANTITY?: number; PRICE?: number }>, userId?: number): void {
+    this.deal(id);
+    const origin = this.admin(userId);
+    const priced = rows.map((r) => ({ ...r, PRICE: r.PRICE ?? Number(this.state.products.find((p) => p.ID === Number(r.PRODUCT_ID))?.PRICE ?? 0) }));
+    METHODS['crm.deal.productrows.set'].run({ id, rows: priced }, { portal: this, userId: origin.userId, isAdmin: true, auth: 'webhook', origin, viaBatch: false, raw: {} });
   }
 
   deleteDeal(id: number, userId?: number): void {

@@ -134,6 +134,7 @@ export async function clientReactivation(input: ClientInput): Promise<ClientResu
     const seen = await crm.inspectClient({ client, since: input.purchase.at, purchaseDealId: input.purchase.dealId });
     if (seen.state === 'gone') return finish('skipped', 'the client no longer exists in the CRM');
     if (seen.state === 'purchased') return restartFrom(seen.purchase, `bought again in deal ${seen.purchase.dealId}`);
+    if (newerPurchase) return restartFrom(newerPurchase, 'a new purchase arrived');
 
     const made = await crm.touchClient({
       client,
@@ -145,6 +146,9 @@ export async function clientReactivation(input: ClientInput): Promise<ClientResu
     });
     offersMade.push(next.key);
     history.push({ cycle, touch: next.label, at: isoDate(Date.now()), result: made.kind, dealId: made.dealId });
+    // A purchase signalled while this touch was being made: the next cycle counts from it (a
+    // continue-as-new below would carry the old purchase and drop the signal).
+    if (newerPurchase) return restartFrom(newerPurchase, 'a new purchase arrived');
 
     if (next.kind === 'repurchase') {
       if (plan!.maxCycles !== null && cycle >= plan!.maxCycles) {

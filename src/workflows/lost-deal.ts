@@ -120,7 +120,8 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
   if (!(await replan())) return finish('skipped', skipWhy);
   // The original's loss, remembered after the run closes: the inbox never restarts a handled loss.
   if (attempt === 1) upsertMemo({ lossKey: plan!.lossKey });
-  if (history.length === 0) await notify('loss');
+  // A loss found by the backfill is old news: no notice "at the loss".
+  if (history.length === 0 && input.trigger !== 'backfill') await notify('loss');
 
   // Sleep until the return date; reminders "N days before" on the way.
   for (;;) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { handOffEvent } from '../../src/api/bitrix24-events';
-import { autoSpreadMs, backfillStreams, resolveSince, withStartDelay } from '../../src/backfill/backfill';
+import { autoSpreadMs, backfillStreams, resolveSince } from '../../src/backfill/backfill';
 import { CheckpointError, emptyStreams, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/backfill/checkpoint';
 import { consoleReporter, type BackfillProgress } from '../../src/backfill/progress';
 import { backfillFlags } from '../../src/cli/backfill';
@@ -94,8 +94,8 @@ expiry: { wonIn: [7], rules: [{ name: Лицензии, expiresAt: { kind: field
       },
     } as unknown as Client;
     const notice = { event: 'BACKFILL', at: '2025-01-01T00:00:00.000Z', source: 'backfill' as const };
-    await handOffEvent(withStartDelay(fake, 90_000), 'q', 'deal', 7, notice);
-    await handOffEvent(withStartDelay(fake, 0), 'q', 'lead', 8, notice);
+    await handOffEvent(fake, 'q', 'deal', 7, notice, { startDelayMs: 90_000 });
+    await handOffEvent(fake, 'q', 'lead', 8, notice, { startDelayMs: 0 });
     assert.deepEqual(calls.map((c) => [c.workflowId, c.startDelay]), [['crm-events-deal-7', 90_000], ['crm-events-lead-8', undefined]]);
     assert.deepEqual(calls[0]!.args, [{ entity: 'deal', id: 7 }]);
   });

@@ -61,12 +61,13 @@ export function createClientActivities(deps: ActivityDeps) {
         kind: 'repurchase',
         at: nextWorkingSlot(dueAt < at ? at : dueAt, calendar).toISOString(),
         label: `repurchase due (cycle ${req.cycle}): ${due.decidingItem?.name ?? 'the last purchase'} every ${formatDuration(due.period)}`,
+        words: { period: formatDuration(due.period, 'ruAccusative') },
       },
     ];
     for (const chain of clients.chains) {
       const offer = nextChainOffer(chain, [...history, purchase], zone);
       if (offer && !req.offersMade.includes(offer.key)) {
-        touches.push({ key: offer.key, kind: 'chain', at: nextWorkingSlot(offer.dueAt < at ? at : offer.dueAt, calendar).toISOString(), label: offer.label });
+        touches.push({ key: offer.key, kind: 'chain', at: nextWorkingSlot(offer.dueAt < at ? at : offer.dueAt, calendar).toISOString(), label: offer.label, words: { chain: offer.chain, step: offer.step } });
         why += `; chain: ${offer.explanation}`;
       }
     }
@@ -137,7 +138,12 @@ export function createClientActivities(deps: ActivityDeps) {
     const key = originKey(req.workflowId, `p${req.purchase.dealId}-${req.cycle}-${req.touch.key}`);
     const marker = `[${key}]`;
     const purchaseDeal = await deps.crm.getDeal(req.purchase.dealId);
-    const v = vars(name, req.purchase, zone, { cycle: req.cycle, title: purchaseDeal?.title, step: req.touch.label, chain: req.touch.label, period: req.touch.label });
+    const v = vars(name, req.purchase, zone, {
+      cycle: req.cycle,
+      title: purchaseDeal?.title,
+      // Runs planned before `words` existed carry only the label.
+      ...(req.touch.words ?? { step: req.touch.label }),
+    });
     const deadline = todoDeadline(now(), clients.todoDeadline ?? rules.defaults.todoDeadline, calendar).toISOString();
 
     if (req.openDealId !== undefined && req.touch.kind === 'repurchase') {
@@ -161,7 +167,8 @@ export function createClientActivities(deps: ActivityDeps) {
     const existing = await deps.crm.findDealByOrigin(ORIGINATOR, key);
     const decision = await assign(deps, clients.responsible ?? rules.defaults.responsible, purchaseDeal?.assignedById ?? undefined);
     const responsibleId = existing?.assignedById ?? (decision.decided ? decision.userId : rules.defaults.headOfSales ?? 1);
-    const title = req.touch.kind === 'chain' ? render(clients.templates.chainDealTitle, { ...v, step: req.touch.label }).text : render(clients.templates.dealTitle, v).text;
+    const chain = req.touch.kind === 'chain';
+    const title = render(chain ? clients.templates.chainDealTitle : clients.templates.dealTitle, v).text;
     const dealId =
       existing?.id ??
       (await deps.crm.addDeal({
@@ -171,7 +178,7 @@ export function createClientActivities(deps: ActivityDeps) {
         ASSIGNED_BY_ID: responsibleId,
         ...clientFilter(req.client),
         IS_RETURN_CUSTOMER: 'Y',
-        COMMENTS: `${req.touch.label}. Последняя покупка: ${dealLink(deps.portalUrl, 'deal', req.purchase.dealId)}`,
+        COMMENTS: render(clients.templates.dealComments, v).text,
         ORIGINATOR_ID: ORIGINATOR,
         ORIGIN_ID: key,
       }));
@@ -180,7 +187,7 @@ export function createClientActivities(deps: ActivityDeps) {
     }
     await ensureTodo(deps, CrmEntityTypeId.deal, dealId, marker, {
       title: render(clients.templates.todoTitle, v).text,
-      description: `${render(clients.templates.todoDescription, v).text}\n${req.touch.label}\n${marker}`,
+      description: `${render(chain ? clients.templates.chainTodoDescription : clients.templates.todoDescription, v).text}\n${marker}`,
       deadline,
       responsibleId,
     });

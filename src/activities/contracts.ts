@@ -159,8 +159,10 @@ export interface ClientTouch {
   key: string;
   kind: 'repurchase' | 'chain';
   at: string;
-  /** Human words for the Web UI and the deal title ("Стены (шаг 2 цепочки «Дом»)"). */
+  /** Words for ops in the Web UI (English, like the workflow's details). */
   label: string;
+  /** Template variables for texts Bitrix24 users read: period in words, chain and step names. */
+  words?: { period?: string; chain?: string; step?: string };
 }
 
 export type ClientPlan =

@@ -79,7 +79,7 @@ export function createExpiryActivities(deps: ActivityDeps) {
             COMPANY_ID: deal.companyId ?? undefined,
             CONTACT_ID: deal.contactId ?? undefined,
             IS_RETURN_CUSTOMER: 'Y',
-            COMMENTS: `Продление сделки ${vars.link}, срок ${vars.expiresAt}`,
+            COMMENTS: render(expiry.templates.dealComments, vars).text,
             ORIGINATOR_ID: ORIGINATOR,
             ORIGIN_ID: key,
           }));

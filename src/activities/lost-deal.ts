@@ -239,6 +239,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
         attempt: req.attempt,
         maxAttempts: rule.maxReactivations,
         link: dealLink(deps.portalUrl, req.entity, req.lostElementId),
+        originalLink: dealLink(deps.portalUrl, req.entity, req.id),
       },
       zone,
     );
@@ -281,7 +282,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
         CURRENCY_ID: deal.currencyId ?? undefined,
         SOURCE_ID: deal.sourceId ?? undefined,
         IS_RETURN_CUSTOMER: 'Y',
-        COMMENTS: `Реактивация сделки ${dealLink(deps.portalUrl, 'deal', req.id)} (причина отказа: ${req.reason.name})`,
+        COMMENTS: render(rule.templates.dealComments, vars).text,
         ORIGINATOR_ID: ORIGINATOR,
         ORIGIN_ID: key,
         ...reactivationMarks(rule.marks, { sourceId: req.id, reason: req.reason.name, attempt: req.attempt, at }),

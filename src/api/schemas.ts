@@ -3,11 +3,17 @@
  */
 import { z } from 'zod';
 
-const positiveId = z.coerce
-  .number({ error: 'expected a numeric id' })
-  .int('expected a whole number')
-  .positive('expected a positive id')
-  .max(Number.MAX_SAFE_INTEGER);
+/**
+ * A JSON number, or a string of decimal digits as form fields and URL params carry it. Nothing
+ * else becomes a number: z.coerce would read `["5"]` (`data[FIELDS][ID][]=5`), `true`, `"0x10"`
+ * and `"1e3"` as ids 5, 1, 16 and 1000 and act on those elements.
+ */
+const decimal = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value), schema);
+
+const positiveId = decimal(
+  z.number({ error: 'expected a numeric id' }).int('expected a whole number').positive('expected a positive id').max(Number.MAX_SAFE_INTEGER),
+);
 
 export const DEAL_EVENTS = ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE', 'ONCRMDEALMOVETOCATEGORY'] as const;
 export const LEAD_EVENTS = ['ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE'] as const;
@@ -26,7 +32,7 @@ export const bitrix24EventSchema = z.object({
     { FIELDS: z.object({ ID: positiveId }, { error: 'expected data[FIELDS][ID]' }) },
     { error: 'expected data[FIELDS][ID]' },
   ),
-  ts: z.coerce.number({ error: 'expected a unix timestamp' }).int().positive().optional(),
+  ts: decimal(z.number({ error: 'expected a unix timestamp' }).int('expected a unix timestamp').positive('expected a unix timestamp')).optional(),
   auth: z.object(
     {
       application_token: z.string({ error: 'expected auth[application_token]' }).min(1, 'expected auth[application_token]'),

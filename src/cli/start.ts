@@ -30,6 +30,7 @@ import { TASK_QUEUE } from '../shared/names';
 import { findTemporalCli, temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
 import { ensureSchedules } from '../schedules';
+import { removeSandboxAdminInfo, writeSandboxAdminInfo } from './sandbox-admin';
 
 /** The directory holding package.json (the repo, or /app in the image; src/cli or dist/src/cli below it). */
 function packageRoot(from = __dirname): string {
@@ -384,6 +385,23 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
           log.info('sandbox outbound webhook registered', { handler, events });
         }
       }
+    }
+
+    // 5. Demo mode: where `npm run demo:*` finds the sandbox admin API and Temporal (0600; removed at stop).
+    if (embeddedSandbox) {
+      const sandbox = embeddedSandbox;
+      writeSandboxAdminInfo(env.DATA_DIR, {
+        adminUrl: sandbox.adminUrl,
+        adminToken: sandbox.adminToken,
+        caCertPem: sandbox.caCertPem,
+        temporalAddress: address,
+        namespace: env.TEMPORAL_NAMESPACE,
+        temporalUiUrl: urls['Temporal Web UI'],
+        apiUrl: urls['API'],
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      });
+      closers.push({ name: 'sandbox admin info', close: async () => removeSandboxAdminInfo(env.DATA_DIR) });
     }
   } catch (err) {
     await stop();

@@ -937,7 +937,13 @@ export function safeParseRulesText(text: string): RulesParse {
       }),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 10_000 });
+  } catch (error) {
+    // An alias bomb ("Excessive alias count ...") is refused while the document is built.
+    return { ok: false, issues: [{ path: '(yaml)', message: (error as Error).message }] };
+  }
   const result = rulesSchema.safeParse(data);
   if (result.success) return { ok: true, rules: result.data };
   const issues = describeZodIssues(result.error.issues).map(({ path, message }): RulesIssue => {

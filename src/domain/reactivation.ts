@@ -100,6 +100,7 @@ export function lostMessageVars(
     maxAttempts: number | null;
     manager?: string;
     link?: string;
+    originalLink?: string;
     reactivationTitle?: string;
     reactivationLink?: string;
   },
@@ -116,6 +117,7 @@ export function lostMessageVars(
     maxAttempts: facts.maxAttempts ?? '∞',
     manager: facts.manager,
     link: facts.link,
+    originalLink: facts.originalLink ?? facts.link,
     reactivationTitle: facts.reactivationTitle,
     reactivationLink: facts.reactivationLink,
   };

@@ -62,6 +62,7 @@ export const LOST_TEMPLATE_VARIABLES = [
   'maxAttempts', // limit, or "∞"
   'manager', // the responsible manager's name
   'link', // link to the lost deal
+  'originalLink', // link to the first lost deal of the chain of attempts
   'reactivationTitle', // the new deal's title
   'reactivationLink', // link to the new deal
 ] as const;
@@ -78,7 +79,7 @@ export const CLIENT_TEMPLATE_VARIABLES = [
   'chain', // sales chain name
   'step', // next chain step name
   'title', // an open deal's title
-  'link',
+  'link', // link to the purchase deal
   'manager',
 ] as const;
 
@@ -106,6 +107,7 @@ export const LOST_TEMPLATES_RU = {
   dealTitle: 'Реактивация: {title} (попытка {attempt})',
   todoTitle: 'Реактивация: связаться с клиентом {client}',
   todoDescription: `Отказ {lostDate}, причина: «{reason}». Прошлая сделка: {link}\n${REGULATION_RU}`,
+  dealComments: 'Реактивация сделки {originalLink} (причина отказа: {reason}, попытка {attempt}). Последний отказ: {link}',
   atLoss: 'Отказ по «{title}» ({client}), причина «{reason}». Вернём в работу {returnDate}. {link}',
   beforeReturn: '{returnDate} вернётся в работу «{title}» ({client}), причина отказа «{reason}». {link}',
   atReturn: 'Реактивация, попытка {attempt} из {maxAttempts}: «{reactivationTitle}» ({client}), прошлый отказ — «{reason}». {reactivationLink}',
@@ -122,6 +124,12 @@ export const CLIENT_TEMPLATES_RU = {
     '2. Выясните, почему не было заказа: не нужно, ушёл к конкуренту, недоволен?\n' +
     '3. Предложите заказ; скидку или доставку — только с ограничением по сроку.\n' +
     '4. Нет потребности — поставьте новую дату или закройте сделку с причиной.',
+  chainTodoDescription:
+    'Клиент {client} купил {products} {purchaseDate}. Следующий шаг цепочки «{chain}»: {step}.\n' +
+    '1. Позвоните клиенту и спросите, как идёт работа с прошлой покупкой.\n' +
+    '2. Предложите «{step}» и подберите товары под задачу.\n' +
+    '3. Нет потребности — поставьте новую дату или закройте сделку с причиной.',
+  dealComments: 'Последняя покупка {purchaseDate}: {products}. Сделка: {link}',
   openDealNotice: 'У клиента {client} наступил срок повторной покупки ({products}), по нему открыта сделка «{title}». {link}',
   onForgotten: 'Клиент {client} не покупал {cycle} цикл(а) подряд и переведён в «Забытый клиент». {link}',
 } as const;
@@ -135,4 +143,5 @@ export const EXPIRY_TEMPLATES_RU = {
     '2. Предложите продление или новую поставку.\n' +
     '3. Выставьте счёт и поставьте дату следующего контакта.',
   dealTitle: 'Продление: {products} — {client}',
+  dealComments: 'Продление по сделке {link}, срок {expiresAt}',
 } as const;

@@ -128,7 +128,7 @@ describe('expiry reminders', () => {
     const expiry: ExpiryRules = {
       enabled: true,
       wonIn: [0],
-      templates: { notify: '', todoTitle: '', todoDescription: '', dealTitle: '' },
+      templates: { notify: '', todoTitle: '', todoDescription: '', dealTitle: '', dealComments: '' },
       rules: [licences, fertilizer, byField],
     };
     const sale: Purchase = { at: sold, categoryId: 0, items: [{ productId: 1, sectionId: 30 }] };

@@ -164,8 +164,8 @@ describe('client purchase cycle and expiry reminders end to end (dev server + sa
     await settled(Number(copy[0].ID));
     const withEcho = restCost(stack.sandbox.callLog.entries);
     console.log('');
-    printCost('REST cost of one lost-deal reactivation, lost event → deal + to-do + notices', core);
-    printCost('… plus the inbox reading the portal’s events about the new deal (and follow-up reads meanwhile)', withEcho);
+    printCost('REST cost of one lost-deal reactivation, lost event → reactivation deal + to-do + notices (at loss, before return, at return)', core);
+    if (withEcho.httpRequests !== core.httpRequests) printCost('… plus the inbox reading the portal’s events about the new deal, and follow-up reads meanwhile', withEcho);
     // Stop following (one crm.deal.get per followUpEvery) so it does not add to the next count.
     // (Not by winning the copy: that is a purchase, which would start the client's cycle.)
     const cancel = await api(stack, 'POST', `/api/reactivations/deal/${dealId}/cancel`, { reason: 'measured', by: 'e2e' });
@@ -209,6 +209,7 @@ describe('client purchase cycle and expiry reminders end to end (dev server + sa
     assert.equal(Number(copy.COMPANY_ID), companyId);
     assert.equal(Number(copy.ASSIGNED_BY_ID), 4, 'the manager of the purchase');
     assert.equal(copy.TITLE, `Повторная продажа: ООО «Покупатель ${n}» (Ботинки рабочие утеплённые, Сапоги резиновые)`);
+    assert.match(String(copy.COMMENTS), new RegExp(`^Последняя покупка .*: Ботинки рабочие утеплённые, Сапоги резиновые\\. Сделка: .*/deal/details/${dealId}/`));
     const todos = await eventually('its to-do (made after the deal and its products)', () => {
       const t = todosOf(stack.sandbox, DEAL, Number(copy.ID));
       return t.length ? t : undefined;
@@ -217,6 +218,8 @@ describe('client purchase cycle and expiry reminders end to end (dev server + sa
     assert.equal(todos.length, 1);
     assert.match(String(todos[0].SUBJECT ?? todos[0].TITLE), /Пора повторной покупки: ООО «Покупатель/);
     assert.match(String(todos[0].DESCRIPTION), /Позвоните клиенту/);
+    assert.match(String(todos[0].DESCRIPTION), /обычно следующая покупка через \d+ [а-яё]+\.\n/, 'the period in Russian words');
+    assert.doesNotMatch(String(todos[0].DESCRIPTION), /repurchase|cycle/, 'no English ops words in a manager’s to-do');
     assert.equal(Number(todos[0].RESPONSIBLE_ID), 4);
 
     // The cycle is over when the next one is planned (continue-as-new, cycle 2).

@@ -46,6 +46,7 @@ describe('lost-deal reactivation end to end (dev server + sandbox)', function ()
     assert.equal(Number(copy.ASSIGNED_BY_ID), Number(original.ASSIGNED_BY_ID));
     assert.equal(Number(copy.COMPANY_ID), Number(original.COMPANY_ID));
     assert.match(String(copy.TITLE), /^Реактивация: .* \(попытка 1\)$/);
+    assert.match(String(copy.COMMENTS), new RegExp(`^Реактивация сделки .*/deal/details/${dealId}/ \\(причина отказа: .+, попытка 1\\)`));
     const todos = todosOf(stack.sandbox, 2, Number(copy.ID));
     assert.equal(todos.length, 1);
     assert.match(String(todos[0].DESCRIPTION), /Позвоните клиенту/);
@@ -73,6 +74,7 @@ describe('lost-deal reactivation end to end (dev server + sandbox)', function ()
     stack.sandbox.portal.moveDeal(Number(first.ID), DEMO.reactivationStages.lost);
     const second = await eventually('attempt 2', () => copiesOf(dealId).find((d) => /#2$/.test(String(d.ORIGIN_ID))));
     assert.match(String(second.TITLE), /попытка 2/);
+    assert.match(String(second.COMMENTS), new RegExp(`/deal/details/${dealId}/ .*попытка 2\\)\\. Последний отказ: .*/deal/details/${first.ID}/`), 'links to the original and the last loss');
     stack.sandbox.portal.moveDeal(Number(second.ID), DEMO.reactivationStages.lost);
     const result = await stack.temporal.workflow.getHandle(lostWorkflowId('deal', dealId)).result();
     assert.equal(result.outcome, 'forgotten');

@@ -177,8 +177,8 @@ export async function startProcessStack(opts: StackOptions = {}): Promise<Proces
     closers.push(() => sandbox.close());
     const caFile = path.join(dataDir, 'sandbox-ca.pem');
     fs.writeFileSync(caFile, sandbox.caCertPem);
-    const port = await freePort();
-    const apiUrl = `http://127.0.0.1:${port}`;
+    let port = await freePort();
+    let apiUrl = `http://127.0.0.1:${port}`;
     const env: Record<string, string> = {
       ROLE: 'all',
       TEMPORAL_ADDRESS: dev.address,
@@ -233,7 +233,18 @@ export async function startProcessStack(opts: StackOptions = {}): Promise<Proces
       // SIGTERM: the service stops its API, worker and connections, like Ctrl+C.
       await service.kill('SIGTERM');
     });
-    await service.start();
+    // A free port can be taken between probing and binding: retry the first start on another.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await service.start();
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(service.output())) throw err;
+        port = await freePort();
+        apiUrl = `http://127.0.0.1:${port}`;
+        env.PORT = String(port);
+      }
+    }
     sandbox.portal.addOutgoingWebhook(`${apiUrl}/b24/events`, [...DEAL_EVENTS, ...LEAD_EVENTS], APP_TOKEN);
     const connection = await Connection.connect({ address: dev.address });
     closers.push(() => connection.close());

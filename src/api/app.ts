@@ -1,11 +1,13 @@
 /**
- * The HTTP API: the Bitrix24 webhook bridge and the manager API. createApp(deps) builds an
- * express app that tests drive without listen().
+ * The HTTP API: the Bitrix24 webhook bridge, the manager API and the analytics. createApp(deps)
+ * builds an express app that tests drive without listen().
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../shared/log';
 import { TASK_QUEUE } from '../shared/names';
+import type { AnalyticsReader } from '../analytics/reader';
+import { createAnalyticsRouter } from './analytics';
 import { createEventBridge, type BridgeCounters } from './bitrix24-events';
 import { createManagerRouter } from './manager';
 
@@ -17,6 +19,8 @@ export interface ApiDeps {
   apiToken: string;
   log: Logger;
   taskQueue?: string;
+  /** Reads the analytics' data (Bitrix24 + Temporal); without it /analytics answers 503. */
+  analytics?: AnalyticsReader;
 }
 
 export interface Api {
@@ -35,6 +39,7 @@ export function createApp(deps: ApiDeps): Api {
     res.json({ ok: true });
   });
   app.use('/b24', bridge.router);
+  app.use(createAnalyticsRouter({ apiToken: deps.apiToken, reader: deps.analytics, log: deps.log }));
   app.use('/api', createManagerRouter({ ...deps, taskQueue }));
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}` });

@@ -89,3 +89,16 @@ export const clientParamsSchema = z.object({
 });
 
 export const setNextDateSchema = z.object({ dueAt: isoDateTime, by: z.string().max(200).optional() }).strict();
+
+/** `""` (an empty form field) is the same as leaving the parameter out. */
+const optionalQuery = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const localDay = z.iso.date({ error: 'expected a date YYYY-MM-DD (in the rules time zone)' });
+
+/** GET /api/analytics and /analytics: creation days of the reactivation deals, both inclusive. */
+export const analyticsQuerySchema = z
+  .object({
+    from: optionalQuery(localDay),
+    to: optionalQuery(localDay),
+    fresh: optionalQuery(z.enum(['0', '1'], { error: 'expected 1 (read the CRM now) or 0' })),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'expected a date on or after "from"' });

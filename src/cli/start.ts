@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel as SdkLogLevel, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createAnalyticsReader } from '../analytics/reader';
 import { createApp } from '../api/app';
 import { DEAL_EVENTS, LEAD_EVENTS } from '../api/schemas';
 import type { SandboxHandle } from '../sandbox/types';
@@ -305,23 +306,26 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
     }
     urls['Bitrix24 webhook'] = redactUrl(webhookUrl);
 
-    // 3. The worker.
+    // 3. The rules (the worker plans with them, the API's analytics read their mark fields) and
+    // the one Bitrix24 client.
+    let rules: Rules = loadRules(env.RULES_FILE);
+    const rulesLog = log.child({ component: 'rules' });
+    rulesLog.info('rules loaded', { file: env.RULES_FILE });
+    // `kill -HUP <pid>` re-reads the rules; running workflows use them at their next planning step.
+    const reload = () => {
+      try {
+        rules = loadRules(env.RULES_FILE);
+        rulesLog.info('rules reloaded', { file: env.RULES_FILE });
+      } catch (err) {
+        rulesLog.error('rules not reloaded: the file is invalid; the previous rules stay in force', { error: err });
+      }
+    };
+    process.on('SIGHUP', reload);
+    closers.push({ name: 'rules reload', close: async () => void process.off('SIGHUP', reload) });
+    const b24 = createBitrix24Client({ webhookUrl, caCertPem, logger: log.child({ component: 'bitrix24' }) });
+
+    // 4. The worker.
     if (runWorker) {
-      let rules: Rules = loadRules(env.RULES_FILE);
-      const rulesLog = log.child({ component: 'rules' });
-      rulesLog.info('rules loaded', { file: env.RULES_FILE });
-      // `kill -HUP <pid>` re-reads the rules; running workflows use them at their next planning step.
-      const reload = () => {
-        try {
-          rules = loadRules(env.RULES_FILE);
-          rulesLog.info('rules reloaded', { file: env.RULES_FILE });
-        } catch (err) {
-          rulesLog.error('rules not reloaded: the file is invalid; the previous rules stay in force', { error: err });
-        }
-      };
-      process.on('SIGHUP', reload);
-      closers.push({ name: 'rules reload', close: async () => void process.off('SIGHUP', reload) });
-      const b24 = createBitrix24Client({ webhookUrl, caCertPem, logger: log.child({ component: 'bitrix24' }) });
       const activities = createActivities({
         b24,
         crm: createCrmApi(b24),
@@ -352,9 +356,11 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
       log.info('schedules ready', schedules);
     }
 
-    // 4. The HTTP API.
+    // 5. The HTTP API.
     if (runApi) {
-      const { app } = createApp({ temporal: client, appToken: appToken ?? '', apiToken, log: log.child({ component: 'api' }) });
+      const apiLog = log.child({ component: 'api' });
+      const analytics = createAnalyticsReader({ crm: createCrmApi(b24), temporal: client, rules: () => rules, log: apiLog });
+      const { app } = createApp({ temporal: client, appToken: appToken ?? '', apiToken, log: apiLog, analytics });
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(env.PORT, env.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
         s.once('error', reject);
@@ -370,6 +376,7 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
       const port = (server.address() as { port: number }).port;
       const base = env.PUBLIC_URL ?? `http://${displayHost(env.HOST)}:${port}`;
       urls['API'] = `http://${displayHost(env.HOST)}:${port}`;
+      urls['Analytics'] = `${urls['API']}/analytics (any user name, the manager API token as the password)`;
       urls['Bitrix24 event handler'] = `${base}/b24/events`;
       // Demo: configure the sandbox's outbound webhook to this API, as an integrator would in the
       // portal (once; the sandbox keeps it in its state file).
@@ -387,7 +394,7 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
       }
     }
 
-    // 5. Demo mode: where `npm run demo:*` finds the sandbox admin API and Temporal (0600; removed at stop).
+    // 6. Demo mode: where `npm run demo:*` finds the sandbox admin API and Temporal (0600; removed at stop).
     if (embeddedSandbox) {
       const sandbox = embeddedSandbox;
       writeSandboxAdminInfo(env.DATA_DIR, {

@@ -17,7 +17,7 @@ import type {
   PurchaseFact,
 } from './contracts';
 import { clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
-import { assign, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
+import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
 export function createClientActivities(deps: ActivityDeps) {
@@ -27,12 +27,6 @@ export function createClientActivities(deps: ActivityDeps) {
     if (!rules) throw new Error('the rules have no "clients" block');
     return rules;
   };
-
-  async function clientName(client: ClientRef): Promise<string> {
-    if (client.kind === 'company') return (await deps.crm.getCompany(client.id))?.title ?? `company ${client.id}`;
-    const contact = await deps.crm.getContact(client.id);
-    return contact ? [contact.name, contact.lastName].filter(Boolean).join(' ') || `contact ${client.id}` : `contact ${client.id}`;
-  }
 
   async function planClientCycle(req: ClientPlanRequest): Promise<ClientPlan> {
     const rules = deps.rules();
@@ -132,7 +126,7 @@ export function createClientActivities(deps: ActivityDeps) {
     const clients = clientRules();
     const calendar = rules.defaults.calendar;
     const zone = calendar.timeZone;
-    const name = await clientName(req.client);
+    const name = await clientNameOf(deps, req.client);
     // The purchase is part of the key: after a new purchase the cycles count from 1 again, and
     // cycle 1 of that purchase must not find the deal (or to-do) made for an earlier purchase.
     const key = originKey(req.workflowId, `p${req.purchase.dealId}-${req.cycle}-${req.touch.key}`);
@@ -207,7 +201,7 @@ export function createClientActivities(deps: ActivityDeps) {
       const method = req.client.kind === 'company' ? 'crm.company.update' : 'crm.contact.update';
       await deps.b24.call(method, { id: req.client.id, fields: { [forgotten.clientField.field]: forgotten.clientField.value } });
     }
-    const name = await clientName(req.client);
+    const name = await clientNameOf(deps, req.client);
     const message = render(clients.templates.onForgotten, { client: name, cycle: req.cycle, link: dealLink(deps.portalUrl, req.client.kind, req.client.id) }).text;
     await notifyPeople(deps, clients.notifications.onForgotten, deal?.assignedById ?? undefined, rules.defaults.headOfSales ?? null, message, `${req.workflowId}-forgotten`);
   }

@@ -31,7 +31,7 @@ import type {
   PrepareRequest,
   PrepareResult,
 } from './contracts';
-import { assign, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
+import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 import { lossKeyOf } from './loss-key';
 
@@ -88,6 +88,14 @@ export function createLostDealActivities(deps: ActivityDeps) {
       productIds: [] as number[],
       clientKey: lead.companyId ? `company-${lead.companyId}` : lead.contactId ? `contact-${lead.contactId}` : undefined,
     };
+  }
+
+  /** The client's name for texts managers read (one REST call; none without a client). */
+  async function clientNameFor(element: Element): Promise<string | undefined> {
+    const { companyId, contactId } = element.entity === 'deal' ? element.ctx.deal : element.lead;
+    if (companyId) return clientNameOf(deps, { kind: 'company', id: companyId });
+    if (contactId) return clientNameOf(deps, { kind: 'contact', id: contactId });
+    return undefined;
   }
 
   /** Catalog sections of the products (only when a rule computes the period by section). */
@@ -152,7 +160,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
       lostMessageVars(
         {
           title: f.title,
-          client: f.clientKey,
+          client: await clientNameFor(element),
           reason: req.reason?.name ?? effective.reason.name,
           lostAt: f.lostAt ? new Date(f.lostAt) : undefined,
           returnAt: req.returnAt ? new Date(req.returnAt) : undefined,
@@ -233,7 +241,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
     const vars = lostMessageVars(
       {
         title: f.title,
-        client: f.clientKey,
+        client: await clientNameFor(element),
         reason: req.reason.name,
         lostAt: f.lostAt ? new Date(f.lostAt) : undefined,
         attempt: req.attempt,

@@ -72,6 +72,13 @@ export function withTaxonomy<T extends Record<string, (...args: never[]) => Prom
   return wrapped as T;
 }
 
+/** The client's name as managers know it: the company title, or the contact's name. */
+export async function clientNameOf(deps: ActivityDeps, client: { kind: 'company' | 'contact'; id: number }): Promise<string> {
+  if (client.kind === 'company') return (await deps.crm.getCompany(client.id))?.title || `company ${client.id}`;
+  const contact = await deps.crm.getContact(client.id);
+  return (contact && [contact.name, contact.lastName].filter(Boolean).join(' ')) || `contact ${client.id}`;
+}
+
 export function dealLink(portalUrl: string, entity: 'deal' | 'lead' | 'company' | 'contact', id: number): string {
   return `${portalUrl}/crm/${entity}/details/${id}/`;
 }

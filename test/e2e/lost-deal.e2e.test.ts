@@ -50,6 +50,7 @@ describe('lost-deal reactivation end to end (dev server + sandbox)', function ()
     const todos = todosOf(stack.sandbox, 2, Number(copy.ID));
     assert.equal(todos.length, 1);
     assert.match(String(todos[0].DESCRIPTION), /Позвоните клиенту/);
+    assert.match(String(todos[0].SUBJECT ?? todos[0].TITLE), /ООО «Клиент \d+»/, 'the client by name, as managers know it');
     const manager = Number(original.ASSIGNED_BY_ID);
     await eventually('the return notice', () => notificationsTo(stack.sandbox, manager).some((n) => /Реактивация, попытка 1/.test(String(n.MESSAGE))));
     assert.ok(notificationsTo(stack.sandbox, manager).some((n) => /Отказ по/.test(String(n.MESSAGE))), 'notice at the loss');

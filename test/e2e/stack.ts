@@ -99,7 +99,13 @@ export function notificationsTo(sandbox: SandboxHandle, userId: number): Rec[] {
   return (sandbox.portal.records('notifications') as Rec[]).filter((n) => Number(n.USER_ID ?? n.TO_USER_ID) === userId);
 }
 
-export async function eventually<T>(what: string, read: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+/** Polls `read` until it returns something other than undefined/false; throws after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  read: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -109,8 +115,8 @@ export async function eventually<T>(what: string, read: () => T | undefined | Pr
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
+    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

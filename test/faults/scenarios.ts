@@ -18,7 +18,7 @@ import { loadRulesText } from '../../src/config/rules';
 import { RECONCILE_SCHEDULE_ID } from '../../src/schedules';
 import { crmEventsWorkflowId, lostWorkflowId } from '../../src/shared/names';
 import { lostDealStatusQuery, type LostDealResult } from '../../src/workflows/lost-deal.messages';
-import { E2E_RULES, ORIGINATOR, type ProcessStack, type Rec } from '../e2e/stack';
+import { E2E_RULES, eventually, ORIGINATOR, type ProcessStack, type Rec } from '../e2e/stack';
 
 // ---------------------------------------------------------------------------------------------
 // Profiles
@@ -107,21 +107,9 @@ export function writeFaultRules(sleepSeconds: number): { file: string; remove: (
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `read` until it returns something other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await read();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
+/** Polls until the read gives a value (test/e2e/stack.ts eventually, polling every 500 ms by default). */
+export const waitFor = <T>(what: string, read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 500) =>
+  eventually(what, read, timeoutMs, everyMs);
 
 /** A seeded pseudo-random source (mulberry32), so a run's kill gaps are repeatable. */
 export function seeded(seed: number): () => number {

@@ -121,8 +121,6 @@ export interface ScheduleEstimate {
   temporalRequests: number;
   /** REST requests of the inbox reads and the workflows' first planning steps. */
   restRequests: number;
-  /** Notifications the new lost-deal workflows send at the loss ("atLoss" in the rules). */
-  atLossNotices: number;
   /** Those requests at the portal's sustained rate (standard: 2 per second). */
   restSecondsAtLimit: number;
   /** Share of the portal's sustained budget they take over the spread (0..1+). */
@@ -149,11 +147,11 @@ const PAGE = 50;
  */
 const CHANGE_MARGIN_MS = 5_000;
 
-const COST = { inboxRead: 1, purchaseRead: 2, lostPlan: 1, bySection: 1, atLossRead: 1, expiryPlan: 3, clientPlanBase: 1, perClientPurchase: 2, maxClientPurchases: 12 };
+const COST = { inboxRead: 1, purchaseRead: 2, lostPlan: 1, bySection: 1, expiryPlan: 3, clientPlanBase: 1, perClientPurchase: 2, maxClientPurchases: 12 };
 
 /** Auto spread: what the hand-offs cost, at half the portal's sustained rate; at least a minute. */
 export function autoSpreadMs(totals: Record<StreamName, number>): number {
-  const requests = totals.lostDeals * (COST.inboxRead + COST.lostPlan + COST.atLossRead) + totals.wonDeals * (COST.inboxRead + COST.purchaseRead + COST.expiryPlan) + totals.junkLeads * (COST.inboxRead + COST.lostPlan + COST.atLossRead);
+  const requests = totals.lostDeals * (COST.inboxRead + COST.lostPlan) + totals.wonDeals * (COST.inboxRead + COST.purchaseRead + COST.expiryPlan) + totals.junkLeads * (COST.inboxRead + COST.lostPlan);
   return Math.max(60_000, Math.ceil((requests / BACKFILL_RATE_PER_S) * 1000));
 }
 
@@ -174,7 +172,6 @@ type Candidate = {
   purchase?: PurchaseFact;
   client?: ClientKey;
   expiry?: boolean;
-  atLossNotices: number;
   restCost: number;
 };
 
@@ -396,7 +393,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
     wakeUps: [],
     restCalls: 0,
     spread: { ms: cp.spreadMs, auto: cp.spreadAuto, startAt: cp.spreadStartAt },
-    estimate: { handOffs: 0, temporalRequests: 0, restRequests: 0, atLossNotices: 0, restSecondsAtLimit: 0, budgetShare: 0 },
+    estimate: { handOffs: 0, temporalRequests: 0, restRequests: 0, restSecondsAtLimit: 0, budgetShare: 0 },
     checkpointFile: opts.checkpointFile,
   };
   const sample = opts.wakeUpSample ?? 10;
@@ -431,8 +428,6 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
     const bySection = needsSections(lookup);
     const plan: LostPlan = await planLostReactivation({ entity, id: element.id, lostElementId: element.id, attempt: 1 });
     if (plan.decision === 'skip') return { kind: 'skip', why: plan.why };
-    const atLoss = lookup.decision === 'reactivate' ? lookup.rule.notifications.atLoss : { manager: false, head: false };
-    const notices = (atLoss.manager ? 1 : 0) + (atLoss.head ? 1 : 0);
     const where = entity === 'deal' ? `lost deal · pipeline ${(element as Deal).categoryId}` : 'junk lead';
     return {
       kind: 'candidate',
@@ -443,8 +438,8 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
         labels: [`${where} · «${plan.reason.name}»`],
         wakeUps: [{ at: new Date(plan.returnAt), what: plan.why }],
         lossKey: lossKeyOf(entity === 'deal' ? { stageId: (element as Deal).stageId, movedAt: element.movedAt, modifiedAt: element.modifiedAt } : { statusId: (element as Lead).statusId, movedAt: element.movedAt, modifiedAt: element.modifiedAt }),
-        atLossNotices: notices,
-        restCost: COST.inboxRead + COST.lostPlan + (bySection ? COST.bySection : 0) + (notices > 0 ? COST.atLossRead + notices : 0),
+        // Backfilled losses are old news: their workflows send no "at loss" notice.
+        restCost: COST.inboxRead + COST.lostPlan + (bySection ? COST.bySection : 0),
       },
     };
   }
@@ -477,7 +472,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
       }
     }
     if (!client && !expiryOn) return { kind: 'skip', why: `won deal concerns no scenario: ${skipWhy.join('; ') || 'its pipeline is not configured'}` };
-    return { kind: 'candidate', candidate: { entity: 'deal', id: deal.id, modifiedAt: deal.modifiedAt, labels, wakeUps: wake, purchase, client, expiry: expiryOn, atLossNotices: 0, restCost } };
+    return { kind: 'candidate', candidate: { entity: 'deal', id: deal.id, modifiedAt: deal.modifiedAt, labels, wakeUps: wake, purchase, client, expiry: expiryOn, restCost } };
   }
 
   // ---- "Already handled" (real run) ----------------------------------------------------------
@@ -531,7 +526,6 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
     dryRun,
   });
   let restEstimate = 0;
-  let atLossNotices = 0;
 
   try {
     for (const spec of streams) {
@@ -575,7 +569,6 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
               for (const w of c.wakeUps) noteWakeUp(wakeUpOf(c, w, startAt));
               if (c.client && c.purchase) noteClient(c.client, c.purchase, slot);
               restEstimate += c.restCost;
-              atLossNotices += c.atLossNotices;
               if (!dryRun) {
                 const delayMs = Math.max(0, startAt.getTime() - now().getTime());
                 temporalRequests++;
@@ -639,7 +632,6 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
     handOffs: report.handedOff,
     temporalRequests: dryRun ? report.candidates * 3 : temporalRequests,
     restRequests: restEstimate,
-    atLossNotices,
     restSecondsAtLimit: Math.ceil(restEstimate / PORTAL_RATE_PER_S),
     budgetShare: restEstimate / (spreadS * PORTAL_RATE_PER_S),
   };
@@ -704,8 +696,7 @@ function printReport(r: BackfillReport, out: BackfillReporter, extra: { interrup
   const e = r.estimate;
   out.line(
     `Scheduling cost: ${e.handOffs} hand-off${e.handOffs === 1 ? '' : 's'} (≈${e.temporalRequests} Temporal requests); their inbox reads and first planning steps ≈${e.restRequests} REST requests ` +
-      `(≈${describeMs(e.restSecondsAtLimit * 1000)} of the portal's sustained ${PORTAL_RATE_PER_S} req/s), spread over ${describeMs(r.spread.ms)}: ≈${Math.round(e.budgetShare * 100)}% of the portal's budget` +
-      (e.atLossNotices > 0 ? `; the new lost-deal workflows send ≈${e.atLossNotices} "at loss" notices` : ''),
+      `(≈${describeMs(e.restSecondsAtLimit * 1000)} of the portal's sustained ${PORTAL_RATE_PER_S} req/s), spread over ${describeMs(r.spread.ms)}: ≈${Math.round(e.budgetShare * 100)}% of the portal's budget`,
   );
   if (e.budgetShare > 0.5) out.line(`  warning: that is more than half the portal's budget; consider --spread ${describeMs(Math.ceil((e.restRequests / BACKFILL_RATE_PER_S) * 1000))} or longer`);
   if (extra.interruptedAt) out.line(`Stopped at ${extra.interruptedAt}; the checkpoint is in ${r.checkpointFile}. Continue with: npm run backfill -- --resume`);

@@ -79,8 +79,8 @@ expiry: { wonIn: [7], rules: [{ name: Лицензии, expiresAt: { kind: field
 
   it('sizes the auto spread to half the portal budget, at least a minute', () => {
     assert.equal(autoSpreadMs({ lostDeals: 0, wonDeals: 0, junkLeads: 0 }), 60_000);
-    // 1000 lost deals × 3 requests at 1 request/s = 50 minutes.
-    assert.equal(autoSpreadMs({ lostDeals: 1000, wonDeals: 0, junkLeads: 0 }), 3_000_000);
+    // 1000 lost deals × 2 requests (inbox read, first plan; no "at loss" notice) at 1 request/s.
+    assert.equal(autoSpreadMs({ lostDeals: 1000, wonDeals: 0, junkLeads: 0 }), 2_000_000);
   });
 
   it("adds Temporal's startDelay to the webhook's signal-with-start, nothing else", async () => {

@@ -90,8 +90,9 @@ export function createLostDealActivities(deps: ActivityDeps) {
     };
   }
 
-  /** The client's name for texts managers read (one REST call; none without a client). */
+  /** The client's name for texts managers read (a deal's context has it; a lead costs one REST call). */
   async function clientNameFor(element: Element): Promise<string | undefined> {
+    if (element.entity === 'deal' && element.ctx.clientName) return element.ctx.clientName;
     const { companyId, contactId } = element.entity === 'deal' ? element.ctx.deal : element.lead;
     if (companyId) return clientNameOf(deps, { kind: 'company', id: companyId });
     if (contactId) return clientNameOf(deps, { kind: 'contact', id: contactId });

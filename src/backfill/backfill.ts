@@ -315,7 +315,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions): Pr
     ...deps.crm,
     getDealContext: async (id) => {
       const deal = cache.deals.get(id);
-      return deal ? { deal, productRows: cache.rows.get(id) ?? [], contacts: [], assignedUser: null } : deps.crm.getDealContext(id);
+      return deal ? { deal, productRows: cache.rows.get(id) ?? [], contacts: [], assignedUser: null, clientName: null } : deps.crm.getDealContext(id);
     },
     getDeal: async (id) => cache.deals.get(id) ?? deps.crm.getDeal(id),
     getLead: async (id) => cache.leads.get(id) ?? deps.crm.getLead(id),

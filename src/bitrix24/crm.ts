@@ -249,6 +249,8 @@ export interface DealContext {
   contacts: ContactItem[];
   /** The responsible user; null when the user no longer exists. */
   assignedUser: User | null;
+  /** The client as managers know it: the company title, else the contact's name; null when neither is readable. */
+  clientName: string | null;
 }
 
 export interface UserContext {
@@ -586,6 +588,9 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
           rows: { method: 'crm.deal.productrows.get', params: { id: dealId } },
           contacts: { method: 'crm.deal.contact.items.get', params: { id: dealId } },
           user: { method: 'user.get', params: { ID: '$result[deal][ASSIGNED_BY_ID]' } },
+          // Lists, not gets: a deal without a company (COMPANY_ID 0) finds nothing instead of failing.
+          company: { method: 'crm.company.list', params: { filter: { ID: '$result[deal][COMPANY_ID]' }, select: ['ID', 'TITLE'] } },
+          contact: { method: 'crm.contact.list', params: { filter: { ID: '$result[deal][CONTACT_ID]' }, select: ['ID', 'NAME', 'LAST_NAME'] } },
         },
         { halt: true },
       );
@@ -594,15 +599,20 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
         if (dealError.kind === 'not_found') return null;
         throw dealError;
       }
-      const firstError = Object.values(b.errors)[0];
+      // The client's name is for texts only: a portal that refuses it (access rights) is no failure.
+      const firstError = Object.entries(b.errors).find(([key]) => key !== 'company' && key !== 'contact')?.[1];
       if (firstError) throw firstError;
       const deal = parseDeal(b.results.deal, 'crm.deal.get');
       const users = parseList(userSchema, b.results.user ?? [], 'user.get');
+      const company = (Array.isArray(b.results.company) ? b.results.company : []).find((c: Record<string, unknown>) => Number(c.ID) === deal.companyId);
+      const contact = (Array.isArray(b.results.contact) ? b.results.contact : []).find((c: Record<string, unknown>) => Number(c.ID) === deal.contactId);
+      const contactName = contact && [contact.NAME, contact.LAST_NAME].filter((part) => typeof part === 'string' && part.trim()).join(' ');
       return {
         deal,
         productRows: parseList(productRowSchema, b.results.rows, 'crm.deal.productrows.get'),
         contacts: parseList(contactItemSchema, b.results.contacts, 'crm.deal.contact.items.get'),
         assignedUser: users.find((u) => u.id === deal.assignedById) ?? null,
+        clientName: (typeof company?.TITLE === 'string' && company.TITLE.trim()) || contactName || null,
       };
     },
 

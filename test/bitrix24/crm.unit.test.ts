@@ -57,6 +57,8 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
           rows: [{ ID: '5', PRODUCT_ID: 450, PRODUCT_NAME: 'Bags', PRICE: 899.1, QUANTITY: 100, TAX_INCLUDED: 'Y', SORT: 10, MEASURE_CODE: 796, MEASURE_NAME: 'pcs' }],
           contacts: [{ CONTACT_ID: 84, SORT: 10, ROLE_ID: 0, IS_PRIMARY: 'Y' }],
           user: [{ ID: '17', ACTIVE: true, NAME: 'Anna', LAST_NAME: 'K', EMAIL: 'a@x.test', UF_DEPARTMENT: [3], USER_TYPE: 'employee' }],
+          company: [],
+          contact: [{ ID: String(RAW_DEAL.CONTACT_ID), NAME: 'Иван', LAST_NAME: 'Петров' }],
         },
         result_error: [],
       });
@@ -64,8 +66,10 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     const ctx = await crm.getDealContext(410);
     assert.equal(transport.sent.length, 1);
     const cmd = transport.sent[0]!.params.cmd as Record<string, string>;
-    assert.deepEqual(Object.keys(cmd), ['deal', 'rows', 'contacts', 'user']);
+    assert.deepEqual(Object.keys(cmd), ['deal', 'rows', 'contacts', 'user', 'company', 'contact']);
     assert.equal(cmd.user, 'user.get?ID=%24result%5Bdeal%5D%5BASSIGNED_BY_ID%5D');
+    assert.match(cmd.company!, /^crm\.company\.list\?filter%5BID%5D=%24result%5Bdeal%5D%5BCOMPANY_ID%5D&/);
+    assert.equal(ctx?.clientName, 'Иван Петров', 'no company row → the contact’s name');
     assert.equal(ctx?.deal.id, 410);
     assert.deepEqual(ctx?.productRows[0], {
       id: 5, productId: 450, productName: 'Bags', price: 899.1, quantity: 100, discountTypeId: null, discountRate: null,
@@ -73,6 +77,18 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     });
     assert.deepEqual(ctx?.contacts, [{ contactId: 84, sort: 10, roleId: 0, isPrimary: true }]);
     assert.deepEqual(ctx?.assignedUser, { id: 17, active: true, name: 'Anna', lastName: 'K', email: 'a@x.test', departmentIds: [3], userType: 'employee', workPosition: null });
+  });
+
+  it('getDealContext: the client’s name is optional — a refused company read is no failure', async () => {
+    const { crm } = crmWith(() =>
+      ok({
+        result: { deal: { ...RAW_DEAL, COMPANY_ID: '9' }, rows: [], contacts: [], user: [] },
+        result_error: { company: { error: 'ACCESS_DENIED', error_description: 'Access denied' } },
+      }),
+    );
+    const ctx = await crm.getDealContext(410);
+    assert.equal(ctx?.deal.id, 410);
+    assert.equal(ctx?.clientName, null);
   });
 
   it('getDealContext of a deleted deal is null', async () => {

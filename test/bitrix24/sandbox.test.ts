@@ -209,14 +209,19 @@ describe('bitrix24 client against the sandbox (https, self-signed CA)', function
       const before = httpCount(sb);
       const ctx = await crm.getDealContext(seeded.id);
       assert.equal(httpCount(sb) - before, 1);
-      const last = sb.callLog.entries.slice(-5);
+      const last = sb.callLog.entries.slice(-7);
       assert.deepEqual(last.map((e) => [e.method, !!e.viaBatch]), [
         ['batch', false],
         ['crm.deal.get', true],
         ['crm.deal.productrows.get', true],
         ['crm.deal.contact.items.get', true],
         ['user.get', true],
+        ['crm.company.list', true],
+        ['crm.contact.list', true],
       ]);
+      const company = ctx?.deal.companyId ? await crm.getCompany(ctx.deal.companyId) : null;
+      assert.ok(company, 'the first seeded deal has a company');
+      assert.equal(ctx?.clientName, company.title, 'the company title, through the $result reference in a filter');
       assert.equal(ctx?.deal.id, seeded.id);
       assert.equal(ctx?.assignedUser?.id, ctx?.deal.assignedById);
       assert.ok(Array.isArray(ctx?.productRows) && Array.isArray(ctx?.contacts));

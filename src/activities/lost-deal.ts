@@ -17,8 +17,10 @@ import {
   planReturn,
   reactivationMarks,
   render,
+  subtractDuration,
   todoDeadline,
   type EffectiveLostRule,
+  type Marks,
 } from '../domain';
 import type {
   CreateReactivationRequest,
@@ -36,6 +38,10 @@ import { ensureTodo } from './todos';
 import { lossKeyOf } from './loss-key';
 
 type Element = { entity: 'deal'; ctx: DealContext } | { entity: 'lead'; lead: Lead };
+
+/** A `learned` return period reads at most this many latest won reactivations. */
+const LEARNED_SAMPLES = 100;
+const HOUR_MS = 3_600_000;
 
 export function createLostDealActivities(deps: ActivityDeps) {
   const now = () => deps.now?.() ?? new Date();
@@ -106,6 +112,50 @@ export function createLostDealActivities(deps: ActivityDeps) {
     return products.map((p) => p.sectionId).filter((s): s is number => s !== null);
   }
 
+  /** Samples per reason and lookback, reused for an hour: a backfill plans many losses of one reason. */
+  const learnedCache = new Map<string, { at: number; samples: Promise<number[]> }>();
+
+  /**
+   * Loss-to-win times of past first reactivations of the rule's reason won within its lookback
+   * (only for a `learned` rule): the latest LEARNED_SAMPLES won reactivation deals by their
+   * marks, then their source deals' loss moments (MOVED_TIME, as the loss key). Cost: at most
+   * 2 + 2 requests (crm.deal.list, pages of 50), once an hour per reason.
+   */
+  async function pastConversionsOf(rule: EffectiveLostRule, at: Date): Promise<number[] | undefined> {
+    const period = rule.returnPeriod;
+    if (period.kind !== 'learned' || rule.entity !== 'deal') return undefined;
+    const key = JSON.stringify([rule.reason.name, period.lookback, rule.marks]);
+    const hit = learnedCache.get(key);
+    if (hit && Math.abs(at.getTime() - hit.at) < HOUR_MS) return hit.samples;
+    const samples = readPastConversions(rule.marks, rule.reason.name, subtractDuration(at, period.lookback, rule.calendar.timeZone));
+    learnedCache.set(key, { at: at.getTime(), samples });
+    samples.catch(() => learnedCache.delete(key));
+    return samples;
+  }
+
+  async function readPastConversions({ sourceField, reasonField, attemptField }: Marks, reason: string, since: Date): Promise<number[]> {
+    const won = await deps.crm.listDeals(
+      {
+        ORIGINATOR_ID: ORIGINATOR,
+        STAGE_SEMANTIC_ID: 'S',
+        [reasonField]: reason,
+        // A later attempt's source deal was lost for another reason, at another moment.
+        [attemptField]: 1,
+        '>=CLOSEDATE': since.toISOString(),
+      },
+      ['ID', 'CLOSEDATE', 'MOVED_TIME', sourceField],
+      { CLOSEDATE: 'DESC' },
+      { max: LEARNED_SAMPLES },
+    );
+    const sourceOf = (d: Deal) => Number(d.userFields[sourceField]) || 0;
+    const ids = [...new Set(won.map(sourceOf).filter((id) => id > 0))];
+    if (ids.length === 0) return [];
+    const sources = await deps.crm.listDeals({ '@ID': ids }, ['ID', 'MOVED_TIME', 'DATE_MODIFY']);
+    const lostAt = new Map(sources.map((d) => [d.id, Date.parse(d.movedAt ?? d.modifiedAt ?? '')]));
+    // Missing or non-positive samples are dropped by the domain.
+    return won.map((d) => Date.parse(d.movedAt ?? d.closeDate ?? '') - (lostAt.get(sourceOf(d)) ?? NaN));
+  }
+
   async function planLostReactivation(req: LostPlanRequest): Promise<LostPlan> {
     const element = await readElement(req.entity, req.lostElementId);
     if (!element) return { decision: 'skip', why: `${req.entity} ${req.lostElementId} was deleted` };
@@ -122,6 +172,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
         sourceId: f.sourceId,
         fields: f.fields,
         sectionIds: await sectionsOf(f.productIds, rule),
+        pastConversionsMs: await pastConversionsOf(rule, at),
         managerReturnAt: req.managerReturnAt,
       },
       at,

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { DateTime, IANAZone } from 'luxon';
 import { isAlias, isMap, isNode, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { parseDeadline, parseDuration } from '../domain/durations';
+import { durationMs, formatDuration, parseDeadline, parseDuration } from '../domain/durations';
 import { stageBelongsTo } from '../domain/stages';
 import {
   CLIENT_TEMPLATES_RU,
@@ -365,12 +365,33 @@ const managerPeriodSchema = z
     }
   });
 
+const learnedPeriodSchema = z
+  .strictObject({
+    kind: z.literal('learned'),
+    otherwise: durationSchema.meta({ description: 'With fewer than "minSamples" past conversions.' }),
+    minSamples: wholeNumber('a count').min(1, 'expected at least 1').default(5).meta({ description: 'Learn only from at least this many.' }),
+    min: durationSchema.meta({ description: 'The learned period is at least this.' }),
+    max: durationSchema.meta({ description: 'The learned period is at most this.' }),
+    lookback: durationSchema.prefault('1 year').meta({ description: 'Learn from reactivations won this long ago at most.' }),
+  })
+  .superRefine((rule, ctx) => {
+    const epoch = new Date(0);
+    if (durationMs(rule.min, epoch, 'UTC') > durationMs(rule.max, epoch, 'UTC')) {
+      ctx.addIssue({ code: 'custom', message: `"max" (${formatDuration(rule.max)}) is shorter than "min" (${formatDuration(rule.min)})`, path: ['max'] });
+    }
+  })
+  .meta({
+    description:
+      'The median time from the loss to the win of past first reactivations of the same reason (won within "lookback"), ' +
+      'kept within [min, max]; "otherwise" until there are "minSamples" of them.',
+  });
+
 const returnPeriodSchema = z
   .union(
     [
       durationSchema.transform((period) => ({ kind: 'static' as const, period })),
-      z.discriminatedUnion('kind', [staticPeriodSchema, byAmountSchema, bySectionSchema, bySourceSchema, managerPeriodSchema], {
-        error: 'expected kind "static", "byAmount", "bySection", "bySource" or "manager"',
+      z.discriminatedUnion('kind', [staticPeriodSchema, byAmountSchema, bySectionSchema, bySourceSchema, managerPeriodSchema, learnedPeriodSchema], {
+        error: 'expected kind "static", "byAmount", "bySection", "bySource", "manager" or "learned"',
       }),
     ],
     { error: 'expected a duration such as "1 month", or an object with "kind"' },
@@ -378,8 +399,8 @@ const returnPeriodSchema = z
   .meta({
     id: 'ReturnPeriod',
     description:
-      'Срок возврата: a duration (static), computed from the deal (byAmount, bySection, bySource), or chosen by the manager ' +
-      '(a date field or a list field) with a default.',
+      'Срок возврата: a duration (static), computed from the deal (byAmount, bySection, bySource), learned from past ' +
+      'conversions of the same reason (learned), or chosen by the manager (a date field or a list field) with a default.',
   });
 
 const dealTargetSchema = z

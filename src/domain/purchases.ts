@@ -5,10 +5,9 @@
  * long enough, the median gap between the client's purchases of that product, kept within
  * bounds. The earliest due product decides.
  */
-import { addDuration, durationMs, formatDuration, type Deadline, type Duration } from './durations';
+import { addDuration, formatDuration, type Deadline, type Duration } from './durations';
+import { clampedMedian, describeMedian } from './median';
 import type { Calendar, ClientRules, LearningRule, Purchase, PurchaseLine, PurchasePeriods, ResponsibleStrategy, Rules } from './types';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type PeriodBasis = 'product' | 'section' | 'pipeline' | 'default' | 'learned';
 
@@ -60,25 +59,8 @@ export function learnedPeriod(dates: readonly Date[], learning: LearningRule, zo
   const times = [...new Set(dates.map((d) => d.getTime()))].sort((a, b) => a - b).slice(-learning.lastPurchases);
   if (times.length < Math.max(2, learning.minPurchases)) return undefined;
   const gaps = times.slice(1).map((t, i) => t - times[i]!);
-  const medianMs = median(gaps);
-  const last = new Date(times[times.length - 1]!);
-  const minMs = durationMs(learning.min, last, zone);
-  const maxMs = durationMs(learning.max, last, zone);
-  const base = `median gap of ${times.length} purchases ${describeMs(medianMs)}`;
-  if (medianMs < minMs) return { period: learning.min, medianMs, purchases: times.length, clamped: 'min', explanation: `${base}, raised to the minimum ${formatDuration(learning.min)}` };
-  if (medianMs > maxMs) return { period: learning.max, medianMs, purchases: times.length, clamped: 'max', explanation: `${base}, lowered to the maximum ${formatDuration(learning.max)}` };
-  const period: Duration = medianMs >= DAY_MS ? { days: Math.round(medianMs / DAY_MS) } : { seconds: Math.round(medianMs / 1000) };
-  return { period, medianMs, purchases: times.length, explanation: base };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function describeMs(ms: number): string {
-  return ms >= DAY_MS ? `${Math.round((ms / DAY_MS) * 10) / 10} days` : `${Math.round(ms / 1000)} seconds`;
+  const learned = clampedMedian(gaps, learning, new Date(times[times.length - 1]!), zone);
+  return { ...learned, purchases: times.length, explanation: `median gap of ${times.length} purchases ${describeMedian(learned)}` };
 }
 
 export interface ItemDue extends PeriodChoice {

@@ -1,11 +1,13 @@
 /**
  * Return period (срок возврата) of a lost deal: static per reason, computed from the deal
- * (amount brackets, product section, source), or chosen by the manager (a date field, or a list
+ * (amount brackets, product section, source), learned from how long past reactivations of the
+ * reason took from the loss to the win, or chosen by the manager (a date field, or a list
  * field whose items mean periods) with a default. A date a manager sends later (API/signal)
  * wins over all of them when it is within the bounds.
  */
 import { parseCrmDate } from './dates';
 import { addDuration, formatDuration, type Duration } from './durations';
+import { clampedMedian, describeMedian } from './median';
 import type { CrmFields, DateBounds, ReturnPeriodRule } from './types';
 
 export type ReturnBasis = 'static' | 'computed' | 'manager' | 'default';
@@ -19,6 +21,8 @@ export interface LostDealFacts {
   sectionIds?: readonly number[];
   sourceId?: string;
   fields?: CrmFields;
+  /** Loss-to-win times (ms) of past won reactivations of the reason, for a `learned` rule. */
+  pastConversionsMs?: readonly number[];
   /** A date a manager chose later (API or signal), ISO 8601. */
   managerReturnAt?: string;
 }
@@ -104,6 +108,18 @@ export function choosePeriod(rule: ReturnPeriodRule, facts: LostDealFacts, now: 
         period: rule.otherwise,
         explanation: `source ${facts.sourceId ?? '(none)'} not listed; otherwise ${formatDuration(rule.otherwise)}`,
       };
+    }
+    case 'learned': {
+      const samples = (facts.pastConversionsMs ?? []).filter((ms) => Number.isFinite(ms) && ms > 0);
+      if (samples.length < rule.minSamples) {
+        return {
+          basis: 'computed',
+          period: rule.otherwise,
+          explanation: `only ${samples.length} past conversion${samples.length === 1 ? '' : 's'} (< ${rule.minSamples}); otherwise ${formatDuration(rule.otherwise)}`,
+        };
+      }
+      const learned = clampedMedian(samples, rule, facts.lostAt ?? now, zone);
+      return { basis: 'computed', period: learned.period, explanation: `median of ${samples.length} past conversions: ${describeMedian(learned)}` };
     }
     case 'manager': {
       const notes: string[] = [];

@@ -195,10 +195,26 @@ lostDeals:
           name: D
           returnPeriod: 30`),
       );
-      assert.match(issueAt(issues, 'lostDeals.pipelines[0].reasons[0].returnPeriod.kind').message, /expected one of "static", "byAmount", "bySection", "bySource", "manager"/);
+      assert.match(issueAt(issues, 'lostDeals.pipelines[0].reasons[0].returnPeriod.kind').message, /expected one of "static", "byAmount", "bySection", "bySource", "manager", "learned"/);
       assert.match(issueAt(issues, 'lostDeals.pipelines[0].reasons[1].returnPeriod.brackets[1].below').message, /ascending/);
       assert.match(issueAt(issues, 'lostDeals.pipelines[0].reasons[2].returnPeriod.options').message, /list items and their periods/);
       assert.match(issueAt(issues, 'lostDeals.pipelines[0].reasons[3].returnPeriod').message, /expected a duration such as "1 month", or an object with "kind"/);
+    });
+
+    it('learned periods: defaults, and "max" not shorter than "min"', () => {
+      const rules = loadRulesText(withReasons('        - { stageId: LOSE, name: A, returnPeriod: { kind: learned, otherwise: 1 month, min: 1 week, max: 6 months } }'));
+      assert.deepEqual(rules.lostDeals.pipelines[0]!.reasons[0]!.returnPeriod, {
+        kind: 'learned',
+        otherwise: { months: 1 },
+        minSamples: 5,
+        min: { weeks: 1 },
+        max: { months: 6 },
+        lookback: { years: 1 },
+      });
+      const learned = (rest: string) => issuesOf(withReasons(`        - { stageId: LOSE, name: A, returnPeriod: { kind: learned, otherwise: 1 month, ${rest} } }`));
+      assert.equal(issueAt(learned('minSamples: 0, min: 1 week, max: 6 months'), 'lostDeals.pipelines[0].reasons[0].returnPeriod.minSamples').message, 'expected at least 1');
+      const bounds = learned('min: 2 months, max: 30 days');
+      assert.deepEqual(bounds.map(formatIssue), ['lostDeals.pipelines[0].reasons[0].returnPeriod.max: "max" (30 days) is shorter than "min" (2 months) (line 6)']);
     });
 
     it('reason field pipelines need values, not stage ids', () => {

@@ -94,6 +94,38 @@ describe('return period', () => {
     });
   });
 
+  describe('learned from past conversions of the reason', () => {
+    const DAY = 86_400_000;
+    const learned: ReturnPeriodRule = { kind: 'learned', otherwise: { months: 1 }, minSamples: 3, min: { weeks: 1 }, max: { months: 6 }, lookback: { years: 1 } };
+    const days = (...n: number[]) => n.map((d) => d * DAY);
+
+    it('takes the median (odd and even counts), counted from the loss', () => {
+      const odd = resolve(learned, { pastConversionsMs: days(40, 30, 38, 90, 12) });
+      assert.deepEqual([odd.basis, odd.period], ['computed', { days: 38 }]);
+      assert.equal(odd.wakeAt.toISOString(), '2026-04-17T08:00:00.000Z');
+      assert.equal(odd.explanation, 'Причина: median of 5 past conversions: 38 days');
+      const even = resolve(learned, { pastConversionsMs: days(20, 41, 30, 60) });
+      assert.deepEqual(even.period, { days: 36 }); // (30 + 41) / 2 = 35.5 → 36
+      assert.match(even.explanation, /median of 4 past conversions: 35\.5 days$/);
+    });
+
+    it('keeps it within [min, max]', () => {
+      const fast = resolve(learned, { pastConversionsMs: days(1, 2, 3) });
+      assert.deepEqual(fast.period, { weeks: 1 });
+      assert.match(fast.explanation, /median of 3 past conversions: 2 days, raised to the minimum 1 week$/);
+      const slow = resolve(learned, { pastConversionsMs: days(200, 300, 400) });
+      assert.deepEqual(slow.period, { months: 6 });
+      assert.match(slow.explanation, /300 days, lowered to the maximum 6 months$/);
+    });
+
+    it('too few samples (missing, zero or negative ones do not count) → otherwise', () => {
+      const few = resolve(learned, { pastConversionsMs: [...days(30, 40), 0, -DAY, NaN] });
+      assert.deepEqual(few.period, { months: 1 });
+      assert.equal(few.explanation, 'Причина: only 2 past conversions (< 3); otherwise 1 month');
+      assert.match(resolve(learned).explanation, /only 0 past conversions \(< 3\); otherwise 1 month/);
+    });
+  });
+
   describe('chosen by the manager', () => {
     it('a valid date in the date field wins', () => {
       const r = resolve(manager, { fields: { UF_CRM_RETURN_DATE: '2026-05-01T10:00:00+03:00', UF_CRM_RETURN_PERIOD: '45' } });

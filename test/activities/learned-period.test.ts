@@ -1,0 +1,127 @@
+/**
+ * The `learned` return period through planLostReactivation against the sandbox (in process, no
+ * Temporal): won first reactivations of the reason, found by their marks, and their source
+ * deals' loss moments give the samples; the lookback, the other reasons, later attempts, lost
+ * reactivations and deals the service did not make are left out; what it costs in requests.
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { createLostDealActivities } from '../../src/activities/lost-deal';
+import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
+import { loadRulesText, type Rules } from '../../src/config/rules';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { createMemoryLogger } from '../../src/shared/log';
+
+const DAY = 86_400_000;
+const PAYMENT = 'Не устроили условия оплаты';
+
+const rulesText = (lookback: string) => `
+version: 1
+defaults:
+  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+lostDeals:
+  target: { categoryId: 1, stageId: "C1:NEW" }
+  notifications: { beforeReturn: { manager: false } }
+  pipelines:
+    - categoryId: 0
+      reasons:
+        - stageId: UC_PAYMENT
+          name: ${PAYMENT}
+          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: 5, min: 1 week, max: 6 months, lookback: ${lookback} }
+        - stageId: LOSE
+          name: Дорого
+          returnPeriod: { kind: learned, otherwise: 1 month, minSamples: 3, min: 1 week, max: 6 months }
+`;
+
+describe('learned return period: planLostReactivation against the sandbox', function () {
+  this.timeout(60_000);
+  let sb: SandboxHandle;
+
+  /** The planning activity under `rules`, on the portal's clock. */
+  const planner = (rules: Rules) => {
+    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off' });
+    const deps = { b24, crm: createCrmApi(b24), rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl };
+    return createLostDealActivities({ ...deps, now: () => new Date(sb.portal.now()) }).planLostReactivation;
+  };
+  const lost = (stageId: string) => {
+    const id = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+    sb.portal.loseDeal(id, stageId);
+    return id;
+  };
+  /** A reactivation deal of `source` as createReactivation writes it (with its marks). */
+  const reactivation = (source: number, reason: string, attempt = 1, fields: Record<string, unknown> = { ORIGINATOR_ID: 'b24-reactivation' }) =>
+    sb.portal.createDeal({
+      TITLE: 'Реактивация: Мешки', CATEGORY_ID: 1, STAGE_ID: 'C1:NEW', ASSIGNED_BY_ID: 3, ORIGIN_ID: `reactivation-deal-${source}#${attempt}`, ...fields,
+      UF_CRM_REACT_SOURCE: source, UF_CRM_REACT_REASON: reason, UF_CRM_REACT_ATTEMPT: attempt, UF_CRM_REACT_DATE: new Date(sb.portal.now()).toISOString(),
+    });
+  const requests = () => sb.callLog.httpRequests().length;
+
+  before(async () => {
+    sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
+    const crm = createCrmApi(createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off' }));
+    for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
+      await crm.addDealUserField({ fieldName, userTypeId });
+    }
+    // Over a year ago: a conversion after 5 days (only a 2-year lookback sees it).
+    const old = lost('UC_PAYMENT');
+    sb.portal.advanceClock(5 * DAY);
+    sb.portal.winDeal(reactivation(old, PAYMENT));
+    sb.portal.advanceClock(400 * DAY);
+
+    // This year: five conversions after 20, 30, 38, 45 and 90 days, and deals that must not count.
+    const sources = [20, 30, 38, 45, 90].map(() => lost('UC_PAYMENT'));
+    const others = {
+      expensive: lost('LOSE'), // another reason
+      second: lost('UC_PAYMENT'), // a second attempt: its source was lost at another moment
+      lostAgain: lost('UC_PAYMENT'), // a reactivation lost again, not won
+      foreign: lost('UC_PAYMENT'), // the marks on a deal the service did not make
+    };
+    sb.portal.advanceClock(DAY);
+    sb.portal.winDeal(reactivation(others.expensive, 'Дорого'));
+    sb.portal.winDeal(reactivation(others.second, PAYMENT, 2));
+    sb.portal.loseDeal(reactivation(others.lostAgain, PAYMENT), 'C1:LOSE');
+    sb.portal.winDeal(reactivation(others.foreign, PAYMENT, 1, {}));
+    let day = 1;
+    for (const [i, days] of [20, 30, 38, 45, 90].entries()) {
+      sb.portal.advanceClock((days - day) * DAY);
+      day = days;
+      sb.portal.winDeal(reactivation(sources[i]!, PAYMENT));
+    }
+    sb.portal.advanceClock(DAY);
+  });
+  after(async () => {
+    await sb?.close();
+  });
+
+  it('returns after the median of the won first reactivations within the lookback, for 2 extra requests', async () => {
+    const plan = planner(loadRulesText(rulesText('1 year')));
+    const deal = lost('UC_PAYMENT');
+    const before = requests();
+    const result = await plan({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
+    assert.equal(requests() - before, 3, 'the deal context batch, the won reactivations, their source deals');
+    assert.equal(result.decision, 'reactivate');
+    if (result.decision !== 'reactivate') return;
+    assert.equal(result.why, `${PAYMENT}: median of 5 past conversions: 38 days`);
+    const lostAt = Date.parse(String(sb.portal.get('deal', deal)!.MOVED_TIME));
+    assert.equal(Date.parse(result.returnAt), lostAt + 38 * DAY);
+
+    // The next loss of the reason within the hour reads the samples no more.
+    const next = lost('UC_PAYMENT');
+    const mark = requests();
+    const again = await plan({ entity: 'deal', id: next, lostElementId: next, attempt: 1 });
+    assert.equal(requests() - mark, 1, 'only the deal context batch');
+    assert.equal(again.why, result.why);
+  });
+
+  it('applies the lookback when reading: two years also see the old 5-day conversion', async () => {
+    const deal = lost('UC_PAYMENT');
+    const result = await planner(loadRulesText(rulesText('2 years')))({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
+    assert.equal(result.why, `${PAYMENT}: median of 6 past conversions: 34 days`); // (30 + 38) / 2
+  });
+
+  it('falls back to "otherwise" with too few conversions of the reason', async () => {
+    const deal = lost('LOSE');
+    const result = await planner(loadRulesText(rulesText('1 year')))({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
+    assert.equal(result.why, 'Дорого: only 1 past conversion (< 3); otherwise 1 month');
+  });
+});

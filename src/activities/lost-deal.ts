@@ -116,10 +116,12 @@ export function createLostDealActivities(deps: ActivityDeps) {
   const learnedCache = new Map<string, { at: number; samples: Promise<number[]> }>();
 
   /**
-   * Loss-to-win times of past first reactivations of the rule's reason won within its lookback
-   * (only for a `learned` rule): the latest LEARNED_SAMPLES won reactivation deals by their
-   * marks, then their source deals' loss moments (MOVED_TIME, as the loss key). Cost: at most
-   * 2 + 2 requests (crm.deal.list, pages of 50), once an hour per reason.
+   * The waits that converted (only for a `learned` rule): for the latest LEARNED_SAMPLES first
+   * reactivations of the rule's reason won within its lookback (found by their marks), the time
+   * from their source deal's loss (MOVED_TIME, as the loss key) to the reactivation deal's
+   * creation. Measured to the creation, not to the win: a period learned from loss-to-win times
+   * would grow by the closing time with every generation. Cost: at most 2 + 2 requests
+   * (crm.deal.list, pages of 50), once an hour per reason.
    */
   async function pastConversionsOf(rule: EffectiveLostRule, at: Date): Promise<number[] | undefined> {
     const period = rule.returnPeriod;
@@ -143,7 +145,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
         [attemptField]: 1,
         '>=CLOSEDATE': since.toISOString(),
       },
-      ['ID', 'CLOSEDATE', 'MOVED_TIME', sourceField],
+      ['ID', 'DATE_CREATE', sourceField],
       { CLOSEDATE: 'DESC' },
       { max: LEARNED_SAMPLES },
     );
@@ -153,7 +155,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
     const sources = await deps.crm.listDeals({ '@ID': ids }, ['ID', 'MOVED_TIME', 'DATE_MODIFY']);
     const lostAt = new Map(sources.map((d) => [d.id, Date.parse(d.movedAt ?? d.modifiedAt ?? '')]));
     // Missing or non-positive samples are dropped by the domain.
-    return won.map((d) => Date.parse(d.movedAt ?? d.closeDate ?? '') - (lostAt.get(sourceOf(d)) ?? NaN));
+    return won.map((d) => Date.parse(d.createdAt ?? '') - (lostAt.get(sourceOf(d)) ?? NaN));
   }
 
   async function planLostReactivation(req: LostPlanRequest): Promise<LostPlan> {

@@ -382,8 +382,8 @@ const learnedPeriodSchema = z
   })
   .meta({
     description:
-      'The median time from the loss to the win of past first reactivations of the same reason (won within "lookback"), ' +
-      'kept within [min, max]; "otherwise" until there are "minSamples" of them.',
+      'The median wait from the loss to the reactivation deal of past first reactivations of the same reason that were won ' +
+      '(within "lookback"), kept within [min, max]; "otherwise" until there are "minSamples" of them.',
   });
 
 const returnPeriodSchema = z

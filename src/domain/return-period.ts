@@ -1,7 +1,7 @@
 /**
  * Return period (срок возврата) of a lost deal: static per reason, computed from the deal
- * (amount brackets, product section, source), learned from how long past reactivations of the
- * reason took from the loss to the win, or chosen by the manager (a date field, or a list
+ * (amount brackets, product section, source), learned from the waits (loss → reactivation) of the
+ * reason's past reactivations that were won, or chosen by the manager (a date field, or a list
  * field whose items mean periods) with a default. A date a manager sends later (API/signal)
  * wins over all of them when it is within the bounds.
  */
@@ -21,7 +21,7 @@ export interface LostDealFacts {
   sectionIds?: readonly number[];
   sourceId?: string;
   fields?: CrmFields;
-  /** Loss-to-win times (ms) of past won reactivations of the reason, for a `learned` rule. */
+  /** Waits (ms, loss → reactivation deal) of the reason's past reactivations that were won, for a `learned` rule. */
   pastConversionsMs?: readonly number[];
   /** A date a manager chose later (API or signal), ISO 8601. */
   managerReturnAt?: string;

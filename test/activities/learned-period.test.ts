@@ -81,12 +81,17 @@ describe('learned return period: planLostReactivation against the sandbox', func
     sb.portal.winDeal(reactivation(others.second, PAYMENT, 2));
     sb.portal.loseDeal(reactivation(others.lostAgain, PAYMENT), 'C1:LOSE');
     sb.portal.winDeal(reactivation(others.foreign, PAYMENT, 1, {}));
+    // Reactivated 20…90 days after the loss, all won only on day 95: the waits count, not the
+    // closing time (loss-to-win would give 95 days each).
     let day = 1;
+    const made: number[] = [];
     for (const [i, days] of [20, 30, 38, 45, 90].entries()) {
       sb.portal.advanceClock((days - day) * DAY);
       day = days;
-      sb.portal.winDeal(reactivation(sources[i]!, PAYMENT));
+      made.push(reactivation(sources[i]!, PAYMENT));
     }
+    sb.portal.advanceClock(5 * DAY);
+    for (const id of made) sb.portal.winDeal(id);
     sb.portal.advanceClock(DAY);
   });
   after(async () => {

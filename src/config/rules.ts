@@ -1180,6 +1180,24 @@ export function rulesWarnings(rules: Rules): RulesIssue[] {
       });
     }
   }
+  // A learned period learns from marked reactivation deals: a move or a lead makes none.
+  const learnedWithout = (path: string, what: string) =>
+    warnings.push({ path, message: `"learned" learns from reactivation deals, and ${what} makes none: "otherwise" always applies` });
+  lost.pipelines.forEach((p, i) => {
+    [...p.reasons, ...(p.otherReasons ? [p.otherReasons] : [])].forEach((r, j) => {
+      const period = r.returnPeriod ?? p.returnPeriod ?? lost.returnPeriod;
+      const target = ('target' in r ? r.target : undefined) ?? p.target ?? lost.target;
+      const where = j < p.reasons.length ? `reasons[${j}]` : 'otherReasons';
+      if (r.reactivate && period?.kind === 'learned' && target?.action === 'move') learnedWithout(`lostDeals.pipelines[${i}].${where}`, 'a move target');
+    });
+  });
+  const leads = lost.leads;
+  if (leads) {
+    [...leads.statuses, ...(leads.otherStatuses ? [leads.otherStatuses] : [])].forEach((r, j) => {
+      const period = r.returnPeriod ?? leads.returnPeriod ?? lost.returnPeriod;
+      if (r.reactivate && period?.kind === 'learned') learnedWithout(j < leads.statuses.length ? `lostDeals.leads.statuses[${j}]` : 'lostDeals.leads.otherStatuses', 'a lead');
+    });
+  }
   if (lost.enabled && lost.pipelines.length > 0 && !lost.forgotten && lost.pipelines.every((p) => !p.forgotten)) {
     warnings.push({ path: 'lostDeals.forgotten', message: 'no «Забытый клиент» stage: at the limit the head is only notified' });
   }

@@ -327,6 +327,25 @@ expiry:
     assert.deepEqual(rulesWarnings(rules).map((w) => w.path), ['lostDeals.target']);
   });
 
+  it('warns when a learned period has no reactivation deals to learn from (a move target, a lead)', () => {
+    const learned = '{ kind: learned, otherwise: 1 month, min: 1 week, max: 6 months }';
+    const rules = loadRulesText(
+      withReasons(
+        [
+          `        - { stageId: LOSE, name: Дорого, returnPeriod: ${learned}, target: { action: move, categoryId: 0, stageId: NEW } }`,
+          `        - { stageId: UC_PAYMENT, name: Оплата, returnPeriod: ${learned} }`,
+        ].join('\n'),
+      )
+        .replace('lostDeals:\n', 'lostDeals:\n  target: { categoryId: 0, stageId: NEW }\n  forgotten: { categoryId: 0, stageId: LOSE }\n')
+        .concat(`  leads:\n    target: { statusId: IN_PROCESS }\n    returnPeriod: ${learned}\n    statuses:\n      - { statusId: JUNK, name: Мусор }\n`),
+    );
+    assert.deepEqual(
+      rulesWarnings(rules).map((w) => w.path),
+      ['lostDeals.pipelines[0].reasons[0]', 'lostDeals.leads.statuses[0]'],
+    );
+    assert.match(rulesWarnings(rules)[0]!.message, /"otherwise" always applies/);
+  });
+
   describe('npm run rules:check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-check-'));
     const run = (...args: string[]) =>

@@ -166,10 +166,13 @@ async function startEmbeddedTemporal(env: AppEnv, log: Logger): Promise<{ addres
         continue;
       }
       const { level, msg, time: _time, ...fields } = entry;
-      const severe = /^(error|fatal|panic)$/i.test(String(level));
-      // While stopping, the server's own services complain about each other going away.
-      if (stopping && !severe) continue;
-      if (severe) devLog.error(String(msg ?? line), fields);
+      // While stopping, the server's own services complain about each other going away
+      // ("task queue closed" at level error): nothing an operator can act on.
+      if (stopping) {
+        devLog.debug(String(msg ?? line), fields);
+        continue;
+      }
+      if (/^(error|fatal|panic)$/i.test(String(level))) devLog.error(String(msg ?? line), fields);
       else devLog.warn(String(msg ?? line), fields);
     }
   };

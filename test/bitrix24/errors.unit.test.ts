@@ -82,8 +82,8 @@ describe('bitrix24 error taxonomy', () => {
     before(() => registerSecret(secret));
 
     it('masks the webhook path segment (v2 and v3 forms)', () => {
-      assert.equal(redactSecrets('https://acme.bitrix24.ru/rest/1/abcdef123/crm.deal.get'), 'https://acme.bitrix24.ru/rest/1/***/crm.deal.get');
-      assert.equal(redactSecrets('https://acme.bitrix24.ru/rest/api/17/abcdef123'), 'https://acme.bitrix24.ru/rest/api/17/***');
+      assert.equal(redactSecrets('https://acme.bitrix24.example/rest/1/abcdef123/crm.deal.get'), 'https://acme.bitrix24.example/rest/1/***/crm.deal.get');
+      assert.equal(redactSecrets('https://acme.bitrix24.example/rest/api/17/abcdef123'), 'https://acme.bitrix24.example/rest/api/17/***');
     });
 
     it('masks application tokens in query strings and JSON', () => {
@@ -161,15 +161,15 @@ describe('bitrix24 error taxonomy', () => {
 
   describe('parseWebhookUrl', () => {
     it('splits origin, user and secret', () => {
-      assert.deepEqual(parseWebhookUrl('https://acme.bitrix24.ru/rest/7/s3cr3t/'), { origin: 'https://acme.bitrix24.ru', userId: 7, secret: 's3cr3t' });
+      assert.deepEqual(parseWebhookUrl('https://acme.bitrix24.example/rest/7/fake-secret/'), { origin: 'https://acme.bitrix24.example', userId: 7, secret: 'fake-secret' });
       assert.deepEqual(parseWebhookUrl('https://127.0.0.1:8443/rest/1/abc'), { origin: 'https://127.0.0.1:8443', userId: 1, secret: 'abc' });
     });
 
     it('rejects a malformed URL without echoing it', () => {
-      for (const bad of ['not a url s3cr3tXYZ', 'https://acme.bitrix24.ru/rest/x/s3cr3tXYZ/', 'https://acme.bitrix24.ru/api/s3cr3tXYZ']) {
+      for (const bad of ['not a url fake-secret-XYZ', 'https://acme.bitrix24.example/rest/x/fake-secret-XYZ/', 'https://acme.bitrix24.example/api/fake-secret-XYZ']) {
         assert.throws(
           () => parseWebhookUrl(bad),
-          (e: unknown) => e instanceof Bitrix24Error && e.kind === 'final' && !JSON.stringify(e).includes('s3cr3tXYZ') && !e.message.includes('s3cr3tXYZ'),
+          (e: unknown) => e instanceof Bitrix24Error && e.kind === 'final' && !JSON.stringify(e).includes('fake-secret-XYZ') && !e.message.includes('fake-secret-XYZ'),
         );
       }
     });

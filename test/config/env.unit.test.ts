@@ -12,7 +12,7 @@ import {
   temporalUsesTls,
 } from '../../src/config/env';
 
-const WEBHOOK = 'https://acme.bitrix24.ru/rest/12/s3cr3tw3bh00k/';
+const WEBHOOK = 'https://acme.bitrix24.example/rest/12/fake-webhook-secret/';
 const REAL = { B24_WEBHOOK_URL: WEBHOOK, B24_APP_TOKEN: 'app-token-value', API_TOKEN: 'api-token-0123456789' };
 
 function problems(env: Record<string, string>): Map<string, string> {
@@ -48,9 +48,9 @@ describe('environment (src/config/env.ts)', () => {
   });
 
   it('parses numbers, normalises the webhook URL and the address', () => {
-    const env = loadEnv({ ...REAL, B24_WEBHOOK_URL: 'https://acme.bitrix24.ru/rest/12/abc', PORT: '8080', TEMPORAL_ADDRESS: 'temporal' });
+    const env = loadEnv({ ...REAL, B24_WEBHOOK_URL: 'https://acme.bitrix24.example/rest/12/abc', PORT: '8080', TEMPORAL_ADDRESS: 'temporal' });
     assert.equal(env.PORT, 8080);
-    assert.equal(env.B24_WEBHOOK_URL, 'https://acme.bitrix24.ru/rest/12/abc/');
+    assert.equal(env.B24_WEBHOOK_URL, 'https://acme.bitrix24.example/rest/12/abc/');
     assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
   });
 
@@ -63,7 +63,7 @@ describe('environment (src/config/env.ts)', () => {
     ['ROLE', { ROLE: 'both' }, /all, worker, api/],
     ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: 'http://temporal:7233' }, /host:port/],
     ['TEMPORAL_TLS', { TEMPORAL_TLS: 'yes' }, /true or false/],
-    ['B24_WEBHOOK_URL', { B24_WEBHOOK_URL: 'https://acme.bitrix24.ru/crm/deal/' }, /rest\/<user id>\/<secret>/],
+    ['B24_WEBHOOK_URL', { B24_WEBHOOK_URL: 'https://acme.bitrix24.example/crm/deal/' }, /rest\/<user id>\/<secret>/],
     ['B24_WEBHOOK_URL', { B24_WEBHOOK_URL: 'not a url' }, /inbound webhook URL/],
     ['PUBLIC_URL', { PUBLIC_URL: 'ftp://example.com' }, /http\(s\) URL/],
     ['API_TOKEN', { API_TOKEN: 'short' }, /at least 16/],
@@ -98,7 +98,7 @@ describe('environment (src/config/env.ts)', () => {
 
   it('never echoes a secret value in its errors', () => {
     try {
-      loadEnv({ API_TOKEN: 'tooShortSecret', TEMPORAL_API_KEY: '', B24_WEBHOOK_URL: 'https://acme.bitrix24.ru/rest/1/verysecret/x/y' });
+      loadEnv({ API_TOKEN: 'tooShortSecret', TEMPORAL_API_KEY: '', B24_WEBHOOK_URL: 'https://acme.bitrix24.example/rest/1/fake-secret/x/y' });
       assert.fail('expected an EnvError');
     } catch (err) {
       assert.ok(err instanceof EnvError);
@@ -107,18 +107,18 @@ describe('environment (src/config/env.ts)', () => {
   });
 
   it('redactUrl masks the webhook secret, passwords and token parameters', () => {
-    assert.equal(redactUrl(WEBHOOK), 'https://acme.bitrix24.ru/rest/12/***/');
-    assert.equal(redactUrl('https://acme.bitrix24.ru/rest/12/s3cr3t/crm.deal.get.json?id=5'), 'https://acme.bitrix24.ru/rest/12/***/crm.deal.get.json?id=5');
+    assert.equal(redactUrl(WEBHOOK), 'https://acme.bitrix24.example/rest/12/***/');
+    assert.equal(redactUrl('https://acme.bitrix24.example/rest/12/fake-secret/crm.deal.get.json?id=5'), 'https://acme.bitrix24.example/rest/12/***/crm.deal.get.json?id=5');
     assert.equal(redactUrl('https://u:pw@host/x?auth=abc&id=1'), 'https://u:***@host/x?auth=***&id=1');
     assert.equal(redactUrl('not a url /rest/3/abc/'), 'not a url /rest/3/***/');
   });
 
   it('describeEnv prints the configuration with secrets masked', () => {
     const printed = JSON.stringify(describeEnv(loadEnv({ ...REAL, TEMPORAL_API_KEY: 'cloud-key-value', TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233' })));
-    for (const secret of ['s3cr3tw3bh00k', 'app-token-value', 'api-token-0123456789', 'cloud-key-value']) {
+    for (const secret of ['fake-webhook-secret', 'app-token-value', 'api-token-0123456789', 'cloud-key-value']) {
       assert.ok(!printed.includes(secret), `${secret} leaked: ${printed}`);
     }
-    assert.match(printed, /acme\.bitrix24\.ru\/rest\/12\/\*\*\*/);
+    assert.match(printed, /acme\.bitrix24\.example\/rest\/12\/\*\*\*/);
   });
 
   it('builds Temporal connection options: plain, API key (TLS), mTLS files', () => {

@@ -282,7 +282,7 @@ async function messageCases(stack: ProcessStack, dealId: number): Promise<CaseOu
 }
 
 function envCases(): CaseOutcome[] {
-  const real = { B24_WEBHOOK_URL: 'https://acme.bitrix24.ru/rest/1/s3cr3t/', B24_APP_TOKEN: 'app-token-0123456789', API_TOKEN: 'api-token-0123456789' };
+  const real = { B24_WEBHOOK_URL: 'https://acme.bitrix24.example/rest/1/fake-secret/', B24_APP_TOKEN: 'app-token-0123456789', API_TOKEN: 'api-token-0123456789' };
   const cases: [string, Record<string, string>, string, string?][] = [
     ['PORT not a number', { PORT: 'eighty' }, 'PORT'],
     ['PORT above 65535', { PORT: '70000' }, 'PORT'],
@@ -295,9 +295,9 @@ function envCases(): CaseOutcome[] {
     ['TEMPORAL_ADDRESS a URL', { TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'TEMPORAL_ADDRESS'],
     ['TEMPORAL_ADDRESS with a space', { TEMPORAL_ADDRESS: 'tem poral:7233' }, 'TEMPORAL_ADDRESS'],
     ['TEMPORAL_TLS yes', { TEMPORAL_TLS: 'yes' }, 'TEMPORAL_TLS'],
-    ['B24_WEBHOOK_URL not a URL', { ...real, B24_WEBHOOK_URL: 'acme.bitrix24.ru' }, 'B24_WEBHOOK_URL'],
-    ['B24_WEBHOOK_URL without user and secret', { ...real, B24_WEBHOOK_URL: 'https://acme.bitrix24.ru/rest/' }, 'B24_WEBHOOK_URL'],
-    ['B24_WEBHOOK_URL ftp', { ...real, B24_WEBHOOK_URL: 'ftp://acme.bitrix24.ru/rest/1/x/' }, 'B24_WEBHOOK_URL'],
+    ['B24_WEBHOOK_URL not a URL', { ...real, B24_WEBHOOK_URL: 'acme.bitrix24.example' }, 'B24_WEBHOOK_URL'],
+    ['B24_WEBHOOK_URL without user and secret', { ...real, B24_WEBHOOK_URL: 'https://acme.bitrix24.example/rest/' }, 'B24_WEBHOOK_URL'],
+    ['B24_WEBHOOK_URL ftp', { ...real, B24_WEBHOOK_URL: 'ftp://acme.bitrix24.example/rest/1/x/' }, 'B24_WEBHOOK_URL'],
     ['B24_WEBHOOK_URL without B24_APP_TOKEN', { B24_WEBHOOK_URL: real.B24_WEBHOOK_URL, API_TOKEN: real.API_TOKEN }, 'B24_APP_TOKEN'],
     ['B24_WEBHOOK_URL without API_TOKEN', { B24_WEBHOOK_URL: real.B24_WEBHOOK_URL, B24_APP_TOKEN: real.B24_APP_TOKEN }, 'API_TOKEN'],
     ['API_TOKEN too short (and not echoed)', { API_TOKEN: 'short-secret' }, 'API_TOKEN', 'short-secret'],

@@ -14,6 +14,7 @@
  * Nothing in an error may carry the webhook secret: every text is scrubbed of the
  * `/rest/<user>/<secret>/` path segment and of every literal secret the client knows.
  */
+import { redactSecrets, registerSecret } from '../shared/redact';
 
 export type Bitrix24ErrorKind = 'retryable' | 'final' | 'not_found';
 
@@ -181,28 +182,7 @@ export function classifyError(e: { code: string; httpStatus: number; description
 // ---------------------------------------------------------------------------------------------
 // Redaction
 
-/** `/rest/<user>/<secret>` and `/rest/api/<user>/<secret>` (v3 form). */
-const WEBHOOK_PATH = /(\/rest\/(?:api\/)?\d+\/)[^/\s"'?#]+/g;
-/** `application_token=...`, `"application_token":"..."`, `auth[application_token]=...`. */
-const TOKEN_PAIRS = /((?:application_token|access_token|refresh_token|auth)\]?["']?\s*[:=]\s*["']?)[^&"'\s,}]+/gi;
-
-const knownSecrets = new Set<string>();
-
-/**
- * Remembers literal secrets (webhook secret, application token) so that every text that passes
- * through `redactSecrets` is scrubbed of them even outside the URL shape. Process-wide on
- * purpose: errors and log lines may be rendered far from the client that knows the secret.
- */
-export function registerSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 4) knownSecrets.add(secret);
-}
-
-export function redactSecrets(text: string): string {
-  if (!text) return text;
-  let out = text.replace(WEBHOOK_PATH, '$1***').replace(TOKEN_PAIRS, '$1***');
-  for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join('***');
-  return out;
-}
+export { redactSecrets, registerSecret };
 
 /** `https://portal/rest/1/secret/` → `https://portal/rest/1/***` (for logs and messages). */
 export function redactWebhookUrl(url: string): string {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { durationMs, parseDuration } from '../domain/durations';
+import { redactSecrets } from '../shared/redact';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const ROLES = ['all', 'worker', 'api'] as const;
@@ -197,15 +198,14 @@ export function loadEnv(processEnv: Record<string, string | undefined> = process
  * the userinfo, and token-like query parameters. Non-URLs come back with webhook paths masked.
  */
 export function redactUrl(value: string): string {
-  const maskPath = (p: string) => p.replace(/\/rest\/(\d+)\/[^/?#\s]+/g, '/rest/$1/***');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return maskPath(value);
+    return redactSecrets(value);
   }
   if (url.password) url.password = '***';
-  url.pathname = maskPath(url.pathname);
+  url.pathname = redactSecrets(url.pathname);
   for (const key of [...url.searchParams.keys()]) {
     if (/(token|secret|key|auth|password|sig)/i.test(key)) url.searchParams.set(key, '***');
   }

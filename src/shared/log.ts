@@ -1,8 +1,10 @@
 /**
- * A small structured logger (one JSON line per entry) with secret redaction: inbound-webhook
- * secrets (`/rest/<user>/<secret>/`) and any value under a key that names a token or secret
- * are masked before anything is written.
+ * A small structured logger (one JSON line per entry) with secret redaction: text goes through
+ * src/shared/redact.ts (webhook secrets, token pairs, registered secrets), and any value under a
+ * key that names a token or secret is masked before anything is written.
  */
+import { redactSecrets } from './redact';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -15,11 +17,8 @@ export interface Logger {
 }
 
 const SECRET_KEY = /(token|secret|password|authorization|api[_-]?key|webhook[_-]?url)/i;
-const WEBHOOK_PATH = /\/rest\/(\d+)\/[^/\s"']+/g;
-
-export function redactText(text: string): string {
-  return text.replace(WEBHOOK_PATH, '/rest/$1/***');
-}
+/** Log text goes through the one redaction (src/shared/redact.ts). */
+export const redactText = redactSecrets;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);

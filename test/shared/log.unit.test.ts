@@ -7,6 +7,11 @@ describe('log redaction', () => {
     assert.equal(redactText(text), 'POST https://portal.example/rest/1/***/crm.deal.get.json failed');
   });
 
+  it('uses the one redaction: v3 webhook paths and token pairs in text are masked too', () => {
+    assert.equal(redactText('GET https://portal.example/rest/api/3/fake-secret-for-tests/tasks.task.get'), 'GET https://portal.example/rest/api/3/***/tasks.task.get');
+    assert.equal(redactText('body auth[application_token]=fake-app-token&x=1'), 'body auth[application_token]=***&x=1');
+  });
+
   it('masks values under token/secret/password keys, deeply', () => {
     const out = redact({ auth: { application_token: 'tok-123', domain: 'x.bitrix24.ru' }, list: [{ apiKey: 'k' }] });
     assert.deepEqual(out, { auth: { application_token: '***', domain: 'x.bitrix24.ru' }, list: [{ apiKey: '***' }] });

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { DateTime, IANAZone } from 'luxon';
 import { isAlias, isMap, isNode, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { durationMs, formatDuration, parseDeadline, parseDuration } from '../domain/durations';
+import { durationMs, formatDuration, parseDeadline, parseDuration, type Duration } from '../domain/durations';
 import { stageBelongsTo } from '../domain/stages';
 import {
   CLIENT_TEMPLATES_RU,
@@ -365,6 +365,14 @@ const managerPeriodSchema = z
     }
   });
 
+/** Learned periods are kept within [min, max]: "max" must not be shorter than "min". */
+function checkMinMax(rule: { min: Duration; max: Duration }, ctx: z.RefinementCtx): void {
+  const epoch = new Date(0);
+  if (durationMs(rule.min, epoch, 'UTC') > durationMs(rule.max, epoch, 'UTC')) {
+    ctx.addIssue({ code: 'custom', message: `"max" (${formatDuration(rule.max)}) is shorter than "min" (${formatDuration(rule.min)})`, path: ['max'] });
+  }
+}
+
 const learnedPeriodSchema = z
   .strictObject({
     kind: z.literal('learned'),
@@ -374,12 +382,7 @@ const learnedPeriodSchema = z
     max: durationSchema.meta({ description: 'The learned period is at most this.' }),
     lookback: durationSchema.prefault('1 year').meta({ description: 'Learn from reactivations won this long ago at most.' }),
   })
-  .superRefine((rule, ctx) => {
-    const epoch = new Date(0);
-    if (durationMs(rule.min, epoch, 'UTC') > durationMs(rule.max, epoch, 'UTC')) {
-      ctx.addIssue({ code: 'custom', message: `"max" (${formatDuration(rule.max)}) is shorter than "min" (${formatDuration(rule.min)})`, path: ['max'] });
-    }
-  })
+  .superRefine(checkMinMax)
   .meta({
     description:
       'The median wait from the loss to the reactivation deal of past first reactivations of the same reason that were won ' +
@@ -630,6 +633,7 @@ const learningSchema = z
     min: durationSchema,
     max: durationSchema,
   })
+  .superRefine(checkMinMax)
   .meta({ description: "Learn a product's period from the client's own history: the median gap, kept within [min, max]." });
 
 const chainStepSchema = z

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -215,6 +215,13 @@ lostDeals:
       assert.equal(issueAt(learned('minSamples: 0, min: 1 week, max: 6 months'), 'lostDeals.pipelines[0].reasons[0].returnPeriod.minSamples').message, 'expected at least 1');
       const bounds = learned('min: 2 months, max: 30 days');
       assert.deepEqual(bounds.map(formatIssue), ['lostDeals.pipelines[0].reasons[0].returnPeriod.max: "max" (30 days) is shorter than "min" (2 months) (line 6)']);
+    });
+
+    it('purchase learning: "max" not shorter than "min" either (the same check)', () => {
+      const example = readFileSync(EXAMPLE, 'utf8');
+      const bad = example.replace('learning: { lastPurchases: 6, minPurchases: 3, min: 1 week, max: 3 months }', 'learning: { lastPurchases: 6, minPurchases: 3, min: 3 months, max: 1 week }');
+      assert.notEqual(bad, example);
+      assert.deepEqual(issuesOf(bad).map((i) => `${i.path}: ${i.message}`), ['clients.learning.max: "max" (1 week) is shorter than "min" (3 months)']);
     });
 
     it('reason field pipelines need values, not stage ids', () => {

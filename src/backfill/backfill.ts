@@ -19,7 +19,7 @@
  * Resumable: a checkpoint in DATA_DIR keeps the last finished ID per list and the spread
  * schedule; after Ctrl-C `--resume` continues there.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowClient } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { ExpiryPlan, LostPlan, PurchaseFact } from '../activities/contracts';
 import { lossKeyOf } from '../activities/loss-key';

@@ -25,7 +25,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -44,6 +43,7 @@ import { lostWorkflowId } from '../shared/names';
 import { temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
 import type { LostDealInput } from '../workflows/lost-deal.messages';
+import { sandboxAdmin } from './sandbox-admin';
 import { startService, type RunningService } from './start';
 
 type Preset = 'standard' | 'enterprise' | 'off';
@@ -318,7 +318,7 @@ async function benchLost(service: RunningService, temporal: Client, logLines: st
   const portal = sandbox.portal;
   const origin = new URL(sandbox.baseUrl).origin;
   const results: LostRunResult[] = [];
-  const resetPortalCounters = () => adminCall(sandbox, 'DELETE', 'limits');
+  const resetPortalCounters = () => sandboxAdmin(sandbox)('DELETE', 'limits');
 
   for (const preset of opts.presets) {
     const n = opts.deals[preset];
@@ -416,20 +416,6 @@ async function benchLost(service: RunningService, temporal: Client, logLines: st
     }
   }
   return results;
-}
-
-/** The sandbox admin API (over HTTPS with its own certificate). */
-function adminCall(sandbox: SandboxHandle, method: string, route: string): Promise<void> {
-  const url = new URL(route, sandbox.adminUrl);
-  const lib = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method, headers: { 'x-sandbox-token': sandbox.adminToken }, ...(sandbox.caCertPem ? { ca: sandbox.caCertPem } : {}) }, (res) => {
-      res.resume();
-      res.on('end', () => ((res.statusCode ?? 500) < 400 ? resolve() : reject(new Error(`sandbox ${method} ${route}: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

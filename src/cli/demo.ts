@@ -18,15 +18,13 @@
  * (DATA_DIR as for npm start, default .data; or --data-dir). Exit codes: 0 the reactivation deal
  * appeared, 1 it did not (timeout, nothing to reactivate, npm start not running), 2 bad arguments.
  */
-import http from 'node:http';
-import https from 'node:https';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { DispatchReport } from '../activities/contracts';
 import { DEMO } from '../sandbox/seed';
 import { clientWorkflowId, crmEventsWorkflowId, lostWorkflowId } from '../shared/names';
-import { readSandboxAdminInfo, type SandboxAdminInfo } from './sandbox-admin';
+import { ORIGINATOR } from '../activities/shared';
+import { readSandboxAdminInfo, sandboxAdmin } from './sandbox-admin';
 
-const ORIGINATOR = 'b24-reactivation';
 const USAGE = `usage: npm run demo:lose [-- --deal <id>] [--reason <stage id or name>] [--timeout <seconds>] [--data-dir <dir>]
        npm run demo:win  [-- --deal <id>] [--timeout <seconds>] [--data-dir <dir>]`;
 
@@ -88,45 +86,6 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     }
   }
   return opts;
-}
-
-/** The sandbox admin API over HTTP(S), trusting the sandbox's own certificate. */
-export function sandboxAdmin(info: Pick<SandboxAdminInfo, 'adminUrl' | 'adminToken' | 'caCertPem'>) {
-  return function call<T = any>(method: string, route: string, body?: unknown): Promise<T> {
-    const url = new URL(route.replace(/^\//, ''), info.adminUrl);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise<T>((resolve, reject) => {
-      const req = lib.request(
-        url,
-        {
-          method,
-          headers: { 'x-sandbox-token': info.adminToken, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
-          ...(url.protocol === 'https:' && info.caCertPem ? { ca: info.caCertPem } : {}),
-          timeout: 15_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let data: any;
-            try {
-              data = text ? JSON.parse(text) : undefined;
-            } catch {
-              data = text;
-            }
-            if ((res.statusCode ?? 500) >= 400) reject(new Error(`sandbox ${method} ${url.pathname}: ${res.statusCode} ${data?.error ?? text}`));
-            else resolve(data as T);
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`sandbox ${method} ${url.pathname}: no answer in 15 s`)));
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

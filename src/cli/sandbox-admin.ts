@@ -5,6 +5,8 @@
  * everything answers and removes it when it stops; `npm run demo:*` (src/cli/demo.ts) reads it.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 
 export const SANDBOX_ADMIN_FILE = 'sandbox-admin.json';
@@ -73,4 +75,43 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The sandbox admin API over HTTP(S), trusting the sandbox's own certificate. */
+export function sandboxAdmin(info: Pick<SandboxAdminInfo, 'adminUrl' | 'adminToken' | 'caCertPem'>) {
+  return function call<T = any>(method: string, route: string, body?: unknown): Promise<T> {
+    const url = new URL(route.replace(/^\//, ''), info.adminUrl);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = lib.request(
+        url,
+        {
+          method,
+          headers: { 'x-sandbox-token': info.adminToken, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+          ...(url.protocol === 'https:' && info.caCertPem ? { ca: info.caCertPem } : {}),
+          timeout: 15_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let data: any;
+            try {
+              data = text ? JSON.parse(text) : undefined;
+            } catch {
+              data = text;
+            }
+            if ((res.statusCode ?? 500) >= 400) reject(new Error(`sandbox ${method} ${url.pathname}: ${res.statusCode} ${data?.error ?? text}`));
+            else resolve(data as T);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`sandbox ${method} ${url.pathname}: no answer in 15 s`)));
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  };
 }

@@ -17,7 +17,7 @@ import { sharedRateLimiter } from '../../src/bitrix24/rate-limit';
 import type { CallLogEntry } from '../../src/sandbox/calllog';
 import { DEMO } from '../../src/sandbox';
 import { clientWorkflowId, crmEventsWorkflowId, expiryWorkflowId, lostWorkflowId } from '../../src/shared/names';
-import { clientStatusQuery, type ClientResult, type ClientStatus } from '../../src/workflows/client.messages';
+import { clientStatusQuery, type ClientResult } from '../../src/workflows/client.messages';
 import { expiryStatusQuery, type ExpiryStatus } from '../../src/workflows/expiry';
 import { api, E2E_RULES, eventually, notificationsTo, reactivationDeals, startStack, todosOf, type Rec, type Stack } from './stack';
 

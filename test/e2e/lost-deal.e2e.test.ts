@@ -8,7 +8,6 @@ import { DEMO } from '../../src/sandbox';
 import { lostWorkflowId } from '../../src/shared/names';
 import { api, eventually, notificationsTo, reactivationDeals, startStack, todosOf, APP_TOKEN, type Rec, type Stack } from './stack';
 
-const DEAL = 2;
 
 describe('lost-deal reactivation end to end (dev server + sandbox)', function () {
   this.timeout(240_000);

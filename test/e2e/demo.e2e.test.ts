@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDemoArgs, runDemo, UsageError } from '../../src/cli/demo';
+import { main, parseDemoArgs, runDemo, UsageError } from '../../src/cli/demo';
 import { sandboxAdminFile } from '../../src/cli/sandbox-admin';
 import { startStack, type Stack } from './stack';
 
@@ -57,6 +57,19 @@ describe('demo commands against the running service (dev server + sandbox)', fun
     assert.ok(result.reactivation, lines.join('\n'));
     assert.match(result.workflowIds[0], /^client-company-\d+$/);
     assert.match(result.reactivation.title, /Повторная продажа|цепочка/);
+  });
+
+  it('exit codes as the README says: 2 for bad arguments, 1 when no npm start is running there', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'b24r-demo-none-'));
+    const stderr = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(['close']), 2);
+      assert.equal(await main(['lose', '--data-dir', empty, '--timeout', '1']), 1);
+    } finally {
+      process.stderr.write = stderr;
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('arguments: bad ones are refused with a usage error', () => {

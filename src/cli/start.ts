@@ -31,6 +31,7 @@ import { TASK_QUEUE } from '../shared/names';
 import { findTemporalCli, temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
 import { ensureSchedules } from '../schedules';
+import { retryInBackground } from '../shared/retry';
 import { removeSandboxAdminInfo, writeSandboxAdminInfo } from './sandbox-admin';
 
 /** The directory holding package.json (the repo, or /app in the image; src/cli or dist/src/cli below it). */
@@ -351,12 +352,16 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
         },
       });
       urls['Worker'] = `task queue "${TASK_QUEUE}"`;
-      // The Schedules (reconciliation, dormant scan), visible under Schedules in the Web UI.
-      const schedules = await ensureSchedules(client, {
-        reconcileEvery: env.RECONCILE_EVERY,
-        dormantScanEvery: env.DORMANT_SCAN_EVERY,
-      });
-      log.info('schedules ready', schedules);
+      // The Schedules (reconciliation, dormant scan), visible under Schedules in the Web UI. In
+      // the background, retried: right after a dev server restart DescribeSchedule can time out
+      // for 30 s, and the worker and the API need not wait for the safety net to be in place.
+      const schedules = retryInBackground(
+        'ensuring the schedules',
+        () => ensureSchedules(client, { reconcileEvery: env.RECONCILE_EVERY, dormantScanEvery: env.DORMANT_SCAN_EVERY }),
+        log,
+      );
+      void schedules.done.then((result) => result && log.info('schedules ready', result));
+      closers.push({ name: 'schedules', close: async () => schedules.stop() });
     }
 
     // 5. The HTTP API.

@@ -124,6 +124,10 @@ describe('npm start (src/cli/start.ts)', function () {
         await p.waitFor(/Bitrix24 sandbox portal\s+(https?:\/\/\S+)/);
         assert.equal((await fetch(`${api}/health`)).status, 200, `round ${round}`);
         assert.equal((await fetch(ui)).status, 200, `round ${round}`);
+        // The Schedules are made in the background (retried while the dev server settles):
+        // created on the first start, updated in place on the second.
+        const verb = round === 1 ? 'created' : 'updated';
+        await p.waitFor(new RegExp(`"msg":"schedules ready"[^\\n]*"reconcile-crm-changes":"${verb}","scan-dormant-clients":"${verb}"`), 180_000);
         assert.equal(await p.kill('SIGTERM', 60_000), 0, p.output().slice(-3000));
         assert.equal(await portInUse(Number(ports.TEMPORAL_PORT)), false);
       } finally {

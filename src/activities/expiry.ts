@@ -3,7 +3,7 @@
  * deal, and perform one reminder's action (notify, to-do, renewal deal, business process),
  * keyed so that a retry never doubles it.
  */
-import { CrmEntityTypeId } from '../bitrix24';
+import { CrmEntityTypeId, isBitrix24Error } from '../bitrix24';
 import { expiryDate, expiryRulesFor, formatLocal, render, reminderSchedule, todoDeadline } from '../domain';
 import type { ExpiryPlan, ReminderRequest } from './contracts';
 import { readPurchase, toDomainPurchase } from './purchases';
@@ -88,10 +88,17 @@ export function createExpiryActivities(deps: ActivityDeps) {
       }
       case 'bizproc': {
         // bizproc.workflow.start has no idempotency key: a timeline comment records the start.
-        const comments = await deps.b24.listAll<{ COMMENT?: string }>('crm.timeline.comment.list', {
-          filter: { ENTITY_TYPE: 'deal', ENTITY_ID: deal.id },
-          select: ['ID', 'COMMENT'],
-        }).catch(() => []);
+        // When the comments cannot be read now (limits, 5xx), the reminder is retried rather than
+        // started blind; only a final refusal (no access to comments) starts it unchecked.
+        const comments = await deps.b24
+          .listAll<{ COMMENT?: string }>('crm.timeline.comment.list', {
+            filter: { ENTITY_TYPE: 'deal', ENTITY_ID: deal.id },
+            select: ['ID', 'COMMENT'],
+          })
+          .catch((error: unknown) => {
+            if (isBitrix24Error(error) && !error.retryable) return [];
+            throw error;
+          });
         if (comments.some((c) => (c.COMMENT ?? '').includes(`[${key}]`))) return { done: 'bizproc already started' };
         const id = await deps.crm.startBizproc(req.reminder.bizprocTemplateId!, { entity: 'deal', id: deal.id });
         await deps.crm.addTimelineComment({ entity: 'deal', entityId: deal.id, comment: `Запущен бизнес-процесс ${req.reminder.bizprocTemplateId} (${req.reminder.offset}) [${key}]` });

@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Deal, DealContext, Lead } from '../bitrix24';
-import { CrmEntityTypeId } from '../bitrix24';
+import { CrmEntityTypeId, restDateTime } from '../bitrix24';
 import {
   applyDailyCap,
   durationMs,
@@ -143,7 +143,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
         [reasonField]: reason,
         // A later attempt's source deal was lost for another reason, at another moment.
         [attemptField]: 1,
-        '>=CLOSEDATE': since.toISOString(),
+        '>=CLOSEDATE': restDateTime(since),
       },
       ['ID', 'DATE_CREATE', sourceField],
       { CLOSEDATE: 'DESC' },
@@ -251,7 +251,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
     const today = localDay(at, zone);
     const startOfDay = DateTime.fromJSDate(at, { zone }).startOf('day').toJSDate();
     const created = await deps.b24.callEnvelope<unknown[]>('crm.deal.list', {
-      filter: { ORIGINATOR_ID: ORIGINATOR, ASSIGNED_BY_ID: decision.userId, '>=DATE_CREATE': startOfDay.toISOString() },
+      filter: { ORIGINATOR_ID: ORIGINATOR, ASSIGNED_BY_ID: decision.userId, '>=DATE_CREATE': restDateTime(startOfDay) },
       select: ['ID'],
     });
     const slot = applyDailyCap(at, { [today]: created.total ?? created.result.length }, rule.dailyCap, rule.calendar);
@@ -268,13 +268,16 @@ export function createLostDealActivities(deps: ActivityDeps) {
     const client = deal.companyId ? { COMPANY_ID: deal.companyId } : deal.contactId ? { CONTACT_ID: deal.contactId } : undefined;
     if (!client) return undefined;
     const since = deal.movedAt ?? deal.modifiedAt ?? deal.createdAt;
-    const { results } = await deps.b24.batch<unknown[]>({
+    const { results, errors } = await deps.b24.batch<unknown[]>({
       open: { method: 'crm.deal.list', params: { filter: { ...client, CLOSED: 'N', '!ID': deal.id }, select: ['ID', 'ORIGINATOR_ID'] } },
       won: {
         method: 'crm.deal.list',
         params: { filter: { ...client, STAGE_SEMANTIC_ID: 'S', ...(since ? { '>CLOSEDATE': since } : {}) }, select: ['ID'] },
       },
     });
+    // batch answers 200 with a failed command in result_error: an unread list is not an empty one.
+    const failed = errors.open ?? errors.won;
+    if (failed) throw failed;
     const open = (results.open ?? []) as { ID: string; ORIGINATOR_ID?: string | null }[];
     const foreignOpen = open.find((d) => d.ORIGINATOR_ID !== ORIGINATOR);
     if (foreignOpen) return `the client already has an active deal ${foreignOpen.ID}`;

@@ -5,6 +5,7 @@
  */
 import { heartbeat } from '@temporalio/activity';
 import { handOffEvent } from '../api/bitrix24-events';
+import { restDateTime } from '../bitrix24';
 import type { CrmEntity } from '../shared/names';
 import type { ReconcileReport } from './contracts';
 import { ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
@@ -17,7 +18,7 @@ export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?:
 
   async function reconcileChanges({ since }: { since: string }): Promise<ReconcileReport> {
     const startedAt = now();
-    const from = new Date(Date.parse(since) - OVERLAP_MS).toISOString();
+    const from = restDateTime(Date.parse(since) - OVERLAP_MS);
     const before = deps.b24.requestCount;
     const elements = new Map<string, { entity: CrmEntity; id: number }>();
     const report: ReconcileReport = { watermark: startedAt.toISOString(), since, scanned: { deals: 0, leads: 0, offlineEvents: 0 }, handedOff: 0, sample: [], restCalls: 0 };

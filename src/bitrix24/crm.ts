@@ -389,6 +389,17 @@ export function bizprocDocumentId(entity: CrmDocumentEntity, elementId: number):
   return ['crm', cls, `${entity.toUpperCase()}_${elementId}`];
 }
 
+/**
+ * A REST `datetime` as the docs write it, `YYYY-MM-DDThh:mm:ss±hh:mm` (b24restdocs
+ * api-reference/data-types.md): whole seconds, an explicit offset. `toISOString()` gives
+ * milliseconds and `Z`, which only a lenient parser takes. Unparseable input is sent as is.
+ */
+export function restDateTime(value: string | number | Date): string {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) return String(value);
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
 function ensureSelect(select: string[]): string[] {
   return select.includes('*') || select.includes('ID') ? select : ['ID', ...select];
 }
@@ -587,7 +598,8 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
           deal: { method: 'crm.deal.get', params: { id: dealId } },
           rows: { method: 'crm.deal.productrows.get', params: { id: dealId } },
           contacts: { method: 'crm.deal.contact.items.get', params: { id: dealId } },
-          user: { method: 'user.get', params: { ID: '$result[deal][ASSIGNED_BY_ID]' } },
+          // user.get filters in FILTER (user-get.md); top-level keys are an undocumented fallback.
+          user: { method: 'user.get', params: { FILTER: { ID: '$result[deal][ASSIGNED_BY_ID]' } } },
           // Lists, not gets: a deal without a company (COMPANY_ID 0) finds nothing instead of failing.
           company: { method: 'crm.company.list', params: { filter: { ID: '$result[deal][COMPANY_ID]' }, select: ['ID', 'TITLE'] } },
           contact: { method: 'crm.contact.list', params: { filter: { ID: '$result[deal][CONTACT_ID]' }, select: ['ID', 'NAME', 'LAST_NAME'] } },
@@ -685,7 +697,7 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
     getUserContext: async (userId) => {
       const b = await client.batch(
         {
-          user: { method: 'user.get', params: { ID: userId } },
+          user: { method: 'user.get', params: { FILTER: { ID: userId } } },
           department: { method: 'department.get', params: { ID: '$result[user][0][UF_DEPARTMENT][0]' } },
         },
         { halt: false },
@@ -705,7 +717,7 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
       const params: Record<string, unknown> = {
         ownerTypeId: t.ownerTypeId,
         ownerId: t.ownerId,
-        deadline: t.deadline,
+        deadline: restDateTime(t.deadline),
         title: t.title,
         description: t.description ?? '',
       };

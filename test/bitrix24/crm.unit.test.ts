@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Bitrix24Error, bizprocDocumentId, createBitrix24Client, createCrmApi } from '../../src/bitrix24';
+import { Bitrix24Error, bizprocDocumentId, createBitrix24Client, createCrmApi, restDateTime } from '../../src/bitrix24';
 import { fail, fakeClock, ok, scriptedTransport, type Handler } from './support';
 
 /** A deal row as crm.deal.get answers it (shape of b24restdocs crm-deal-get.md). */
@@ -67,7 +67,7 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     assert.equal(transport.sent.length, 1);
     const cmd = transport.sent[0]!.params.cmd as Record<string, string>;
     assert.deepEqual(Object.keys(cmd), ['deal', 'rows', 'contacts', 'user', 'company', 'contact']);
-    assert.equal(cmd.user, 'user.get?ID=%24result%5Bdeal%5D%5BASSIGNED_BY_ID%5D');
+    assert.equal(cmd.user, 'user.get?FILTER%5BID%5D=%24result%5Bdeal%5D%5BASSIGNED_BY_ID%5D', 'user.get takes its filter in FILTER (user-get.md)');
     assert.match(cmd.company!, /^crm\.company\.list\?filter%5BID%5D=%24result%5Bdeal%5D%5BCOMPANY_ID%5D&/);
     assert.equal(ctx?.clientName, 'Иван Петров', 'no company row → the contact’s name');
     assert.equal(ctx?.deal.id, 410);
@@ -118,7 +118,7 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     };
     const { crm, transport } = crmWith((m) => ok(answers[m] ?? true));
     assert.equal(await crm.addDeal({ TITLE: 'x', ORIGINATOR_ID: 'b24-reactivation', ORIGIN_ID: 'k' }), 77);
-    assert.equal(await crm.addTodo({ ownerTypeId: 2, ownerId: 77, title: 'Call', deadline: '2025-02-03T15:00:00Z', responsibleId: 17 }), 999);
+    assert.equal(await crm.addTodo({ ownerTypeId: 2, ownerId: 77, title: 'Call', deadline: '2025-02-03T15:00:00.000Z', responsibleId: 17 }), 999);
     assert.equal(await crm.addTask({ title: 'Call', responsibleId: 17, crm: ['D_77'] }), 3711);
     assert.equal(await crm.notifyUser({ userId: 17, message: 'hi' }), 12345);
     assert.equal(await crm.addTimelineComment({ entity: 'deal', entityId: 77, comment: 'reactivated' }), 55);
@@ -127,7 +127,11 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     await crm.setDealContactItems(77, [{ contactId: 84 }, { contactId: 85 }]);
     await crm.setDealProductRows(77, [{ productId: 450, price: 10, quantity: 2, taxIncluded: true }]);
     const by = (m: string) => transport.sent.find((s) => s.method === m)!.params;
-    assert.deepEqual(by('crm.activity.todo.add'), { ownerTypeId: 2, ownerId: 77, deadline: '2025-02-03T15:00:00Z', title: 'Call', description: '', responsibleId: 17 });
+    assert.deepEqual(by('crm.activity.todo.add'), { ownerTypeId: 2, ownerId: 77, deadline: '2025-02-03T15:00:00+00:00', title: 'Call', description: '', responsibleId: 17 });
+    // The deadline goes out as a documented REST datetime (data-types.md): no milliseconds, an offset.
+    assert.equal(restDateTime('2026-11-29T10:00:00.500+03:00'), '2026-11-29T07:00:00+00:00');
+    assert.equal(restDateTime(new Date(Date.UTC(2026, 10, 29, 7))), '2026-11-29T07:00:00+00:00');
+    assert.equal(restDateTime(Date.UTC(2026, 10, 29, 7, 0, 0, 999)), '2026-11-29T07:00:00+00:00');
     assert.deepEqual(by('tasks.task.add'), { fields: { TITLE: 'Call', RESPONSIBLE_ID: 17, UF_CRM_TASK: ['D_77'] } });
     assert.deepEqual(by('bizproc.workflow.start'), { TEMPLATE_ID: 12, DOCUMENT_ID: ['crm', 'CCrmDocumentDeal', 'DEAL_77'] });
     assert.deepEqual(by('crm.deal.contact.items.set'), { id: 77, items: [{ CONTACT_ID: 84, SORT: 10, IS_PRIMARY: 'Y' }, { CONTACT_ID: 85, SORT: 20, IS_PRIMARY: 'N' }] });

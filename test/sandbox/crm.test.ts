@@ -255,6 +255,27 @@ describe('sandbox: CRM methods', () => {
       assert.equal((await call(sb, 'crm.timeline.comment.add', { fields: { ENTITY_ID: 999_999, ENTITY_TYPE: 'deal', COMMENT: 'x' } })).body.error, 'NOT_FOUND');
     });
 
+    it('crm.timeline.comment.list lists one element\'s comments; ENTITY_ID and ENTITY_TYPE are required (crm-timeline-comment-list.md)', async () => {
+      const first = (await call(sb, 'crm.timeline.comment.add', { fields: { ENTITY_ID: 108, ENTITY_TYPE: 'deal', COMMENT: 'первый [k1]' } })).body.result;
+      await call(sb, 'crm.timeline.comment.add', { fields: { ENTITY_ID: 108, ENTITY_TYPE: 'deal', COMMENT: 'второй' } });
+      await call(sb, 'crm.timeline.comment.add', { fields: { ENTITY_ID: 109, ENTITY_TYPE: 'deal', COMMENT: 'чужой' } });
+      const r = await call(sb, 'crm.timeline.comment.list', { filter: { ENTITY_ID: 108, ENTITY_TYPE: 'deal' } });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.total, 2);
+      assert.deepEqual(r.body.result.map((c: any) => c.COMMENT), ['первый [k1]', 'второй']);
+      assert.deepEqual(Object.keys(r.body.result[0]).sort(), ['AUTHOR_ID', 'COMMENT', 'CREATED', 'ENTITY_ID', 'ENTITY_TYPE', 'FILES', 'ID']);
+      assert.equal(r.body.result[0].ID, String(first));
+      assert.equal(r.body.result[0].ENTITY_ID, '108');
+      assert.match(r.body.result[0].CREATED, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+      const picked = await call(sb, 'crm.timeline.comment.list', { filter: { ENTITY_ID: 108, ENTITY_TYPE: 'deal' }, select: ['ID', 'COMMENT'], order: { ID: 'DESC' } });
+      assert.deepEqual(picked.body.result.map((c: any) => Object.keys(c).sort()), [['COMMENT', 'ID'], ['COMMENT', 'ID']]);
+      assert.equal(picked.body.result[1].ID, String(first));
+      assert.equal((await call(sb, 'crm.timeline.comment.list', { filter: { ENTITY_TYPE: 'deal' } })).status, 400);
+      assert.equal((await call(sb, 'crm.timeline.comment.list', {})).status, 400);
+      assert.deepEqual((await call(sb, 'crm.timeline.comment.list', { filter: { ENTITY_ID: 999_999, ENTITY_TYPE: 'deal' } })).body, { error: '', error_description: 'Access denied.' });
+      assert.equal((await call(sb, 'crm.timeline.comment.list', { filter: { ENTITY_ID: 108, ENTITY_TYPE: 'deal' }, order: { COMMENT: 'ASC' } })).status, 400);
+    });
+
     it('bizproc.workflow.start returns a workflow id; wrong template or document are refused (bizproc-workflow-start.md)', async () => {
       const r = await call(sb, 'bizproc.workflow.start', { TEMPLATE_ID: DEMO.bizprocTemplates.licenceReminder, DOCUMENT_ID: ['crm', 'CCrmDocumentDeal', 'DEAL_108'], PARAMETERS: {} });
       assert.equal(r.status, 200);

@@ -1,7 +1,8 @@
 /**
  * Timeline: crm.activity.todo.add (timeline/activities/todo/crm-activity-todo-add.md → {id}),
- * crm.activity.list / get (activity-base/*.md), crm.timeline.comment.add (comments/*.md; only
- * the lower-case `fields` key is accepted).
+ * crm.activity.list / get (activity-base/*.md), crm.timeline.comment.add and .list
+ * (comments/*.md; only the lower-case `fields` key is accepted; list needs ENTITY_ID and
+ * ENTITY_TYPE in its filter, pages of 50, order by ID, CREATED or AUTHOR_ID only).
  */
 import { findRecord } from '../crm/entities';
 import { KIND_BY_OWNER_TYPE, KINDS, lookupOf, type CrmKind } from '../crm/fields';
@@ -151,9 +152,60 @@ function commentAdd(p: Params, ctx: CallContext): MethodOutput {
   return { result: id };
 }
 
+const COMMENT_DEFS: FieldDef[] = [
+  { name: 'ID', type: 'integer', title: 'ID' },
+  { name: 'ENTITY_ID', type: 'integer', title: 'ENTITY_ID' },
+  { name: 'ENTITY_TYPE', type: 'string', title: 'ENTITY_TYPE' },
+  { name: 'CREATED', type: 'datetime', title: 'CREATED' },
+  { name: 'COMMENT', type: 'string', title: 'COMMENT' },
+  { name: 'AUTHOR_ID', type: 'user', title: 'AUTHOR_ID' },
+];
+const COMMENT_ORDER = new Set(['ID', 'CREATED', 'AUTHOR_ID']);
+
+function commentList(p: Params, ctx: CallContext): MethodOutput {
+  const filter = param(p, 'filter');
+  const order = param(p, 'order');
+  assertArrayParam(filter, 'filter');
+  assertArrayParam(order, 'order');
+  // The two mandatory filter fields name the one element whose comments are listed; an element
+  // the caller cannot see (or that does not exist) is "Access denied." with an empty code.
+  const f = isPlainObject(filter) ? filter : {};
+  for (const name of ['ENTITY_ID', 'ENTITY_TYPE']) if (f[name] === undefined || f[name] === '') throw Errors.argumentNull(name);
+  const kind = TYPE_BY_NAME[String(f.ENTITY_TYPE).toLowerCase()];
+  const entityId = toInt(f.ENTITY_ID);
+  if (!kind || !findRecord(ctx.portal.state, kind, entityId)) throw new RestError(400, '', 'Access denied.');
+  const sort = isPlainObject(order) ? order : {};
+  const unsupported = Object.keys(sort).find((k) => !COMMENT_ORDER.has(k.toUpperCase()));
+  if (unsupported) throw Errors.argument(`Unsupported order field: ${unsupported}`);
+  const lookup = lookupOf(COMMENT_DEFS);
+  const q = { tzOffsetMinutes: ctx.portal.tz };
+  const { ENTITY_ID: _id, ENTITY_TYPE: _type, ...rest } = f;
+  const typeName = KINDS[kind].typeName;
+  const rows = ctx.portal.state.comments
+    .filter((c) => c.ENTITY_ID === entityId && c.ENTITY_TYPE === typeName)
+    .filter(compileFilter(rest, lookup, q))
+    .sort(compileOrder(sort, lookup, q, { ID: 'ASC' }));
+  const page = paginate(rows, p.start ?? p.START);
+  const asked = phpValues(param(p, 'select')).map(String);
+  const names = resolveSelect(asked, COMMENT_DEFS, ['*']);
+  const files = asked.length === 0 || asked.includes('*') || asked.includes('FILES');
+  const out = (c: Rec) => {
+    const o: Record<string, unknown> = {};
+    for (const d of COMMENT_DEFS) {
+      if (!names.includes(d.name)) continue;
+      const v = c[d.name];
+      o[d.name] = v === null || v === undefined ? null : d.type === 'datetime' ? formatDateTime(Number(v), ctx.portal.tz) : String(v);
+    }
+    if (files) o.FILES = {};
+    return o;
+  };
+  return { result: page.rows.map(out), total: page.total, next: page.next, rows: page.rows.length };
+}
+
 export const activityMethods: MethodTable = {
   'crm.activity.todo.add': { scope: 'crm', write: true, run: todoAdd },
   'crm.activity.list': { scope: 'crm', run: activityList },
   'crm.activity.get': { scope: 'crm', run: activityGet },
   'crm.timeline.comment.add': { scope: 'crm', write: true, run: commentAdd },
+  'crm.timeline.comment.list': { scope: 'crm', run: commentList },
 };

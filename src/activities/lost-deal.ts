@@ -355,7 +355,14 @@ export function createLostDealActivities(deps: ActivityDeps) {
     // Copy what the add does not carry; each step is skipped when an earlier try did it.
     const copy = existing ? await deps.crm.getDealContext(dealId) : null;
     if (productRows.length > 0 && !(copy && copy.productRows.length > 0)) {
-      await deps.crm.setDealProductRows(dealId, productRows.map(({ productId, price, quantity, productName, discountTypeId, discountRate, taxRate, taxIncluded, measureCode, measureName }) => ({ productId, price, quantity, productName, discountTypeId, discountRate, taxRate, taxIncluded, measureCode, measureName })));
+      // The discount goes with its type: a monetary one (type 1) needs DISCOUNT_SUM, or the portal
+      // refuses the rows (crm-deal-productrows-set.md).
+      await deps.crm.setDealProductRows(
+        dealId,
+        productRows.map(({ productId, price, quantity, productName, discountTypeId, discountRate, discountSum, taxRate, taxIncluded, measureCode, measureName, sort }) => ({
+          productId, price, quantity, productName, discountTypeId, discountRate, discountSum, taxRate, taxIncluded, measureCode, measureName, sort,
+        })),
+      );
     }
     if (contacts.length > 1 && !(copy && copy.contacts.length > 1)) {
       await deps.crm.setDealContactItems(dealId, contacts.map(({ contactId, sort, isPrimary }) => ({ contactId, sort, isPrimary })));

@@ -1,0 +1,60 @@
+/**
+ * The reactivation deal is a copy of the lost one (product §A "Element behaviour"): its product
+ * rows keep their prices and discounts. A monetary discount (DISCOUNT_TYPE_ID 1) must travel
+ * with its DISCOUNT_SUM, or crm.deal.productrows.set refuses the rows (crm-deal-productrows-set.md).
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { createLostDealActivities } from '../../src/activities/lost-deal';
+import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
+import { loadRulesText } from '../../src/config/rules';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { createMemoryLogger } from '../../src/shared/log';
+
+const rules = loadRulesText(`
+version: 1
+defaults:
+  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+lostDeals:
+  target: { categoryId: 1, stageId: "C1:NEW" }
+  pipelines:
+    - categoryId: 0
+      reasons:
+        - { stageId: LOSE, name: Дорого, returnPeriod: 1 month }
+`);
+
+describe('activities: the reactivation deal copies the lost deal\'s products', function () {
+  this.timeout(60_000);
+  let sb: SandboxHandle;
+
+  before(async () => {
+    sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
+  });
+  after(async () => {
+    await sb?.close();
+  });
+
+  it('rows with a monetary and a percentage discount keep price, discount and order', async () => {
+    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off', retry: { maxAttempts: 1 } });
+    const crm = createCrmApi(b24);
+    const company = sb.portal.createCompany({ TITLE: 'ООО Скидка' });
+    const lost = sb.portal.createDeal({ TITLE: 'Мешки со скидкой', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3, COMPANY_ID: company });
+    await crm.setDealProductRows(lost, [
+      { productId: 1, price: 900, quantity: 10, discountTypeId: 1, discountSum: 100, sort: 20 },
+      { productId: 0, productName: 'Доставка', price: 450, quantity: 1, discountTypeId: 2, discountRate: 10, sort: 10 },
+    ]);
+    sb.portal.loseDeal(lost, 'LOSE');
+    const { createReactivation } = createLostDealActivities({ b24, crm, rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl });
+
+    const made = await createReactivation({ entity: 'deal', id: lost, lostElementId: lost, attempt: 1, workflowId: `reactivation-deal-${lost}`, reason: { stageId: 'LOSE', name: 'Дорого' }, responsibleId: 3 });
+    assert.equal(made.created, true);
+    const shape = (rows: Awaited<ReturnType<typeof crm.getDealProductRows>>) =>
+      rows.map((r) => ({ product: r.productId || r.productName, price: r.price, quantity: r.quantity, type: r.discountTypeId, rate: r.discountRate, sum: r.discountSum }));
+    const original = shape(await crm.getDealProductRows(lost));
+    assert.deepEqual(shape(await crm.getDealProductRows(made.elementId)), original);
+    assert.deepEqual(original, [
+      { product: 'Доставка', price: 450, quantity: 1, type: 2, rate: 10, sum: 50 },
+      { product: 1, price: 900, quantity: 10, type: 1, rate: 10, sum: 100 },
+    ]);
+  });
+});

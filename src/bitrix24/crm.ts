@@ -418,6 +418,9 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+/** The application id sent with notification tags (the service's name). */
+export const NOTIFY_CLIENT_ID = 'b24-reactivation';
+
 function productRowToPortal(r: ProductRowInput): Record<string, unknown> {
   const out: Record<string, unknown> = { PRODUCT_ID: r.productId ?? 0, PRICE: r.price, QUANTITY: r.quantity };
   if (r.productName) out.PRODUCT_NAME = r.productName;
@@ -740,7 +743,9 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
     notifyUser: async (n) => {
       const method = n.kind === 'personal' ? 'im.notify.personal.add' : 'im.notify.system.add';
       const params: Record<string, unknown> = { USER_ID: n.userId, MESSAGE: n.message };
-      if (n.tag !== undefined) params.TAG = n.tag;
+      // Over an inbound webhook a TAG goes with CLIENT_ID (im-notify-system-add.md); a new
+      // notification with the same tag replaces the earlier one.
+      if (n.tag !== undefined) Object.assign(params, { TAG: n.tag, CLIENT_ID: NOTIFY_CLIENT_ID });
       const r = await client.call<unknown>(method, params);
       const num = Number(r);
       return Number.isInteger(num) && num > 0 ? num : null;

@@ -121,12 +121,18 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     assert.equal(await crm.addTodo({ ownerTypeId: 2, ownerId: 77, title: 'Call', deadline: '2025-02-03T15:00:00.000Z', responsibleId: 17 }), 999);
     assert.equal(await crm.addTask({ title: 'Call', responsibleId: 17, crm: ['D_77'] }), 3711);
     assert.equal(await crm.notifyUser({ userId: 17, message: 'hi' }), 12345);
+    await crm.notifyUser({ userId: 17, message: 'again', tag: 'reactivation-deal-410#1:at-return' });
     assert.equal(await crm.addTimelineComment({ entity: 'deal', entityId: 77, comment: 'reactivated' }), 55);
     assert.equal(await crm.startBizproc(12, { entity: 'deal', id: 77 }), '66e81a641752f8.56521481');
     assert.deepEqual(await crm.addCategory(2, { name: 'Reactivation' }), { id: 5, name: 'Reactivation', sort: 50, entityTypeId: 2, isDefault: false });
     await crm.setDealContactItems(77, [{ contactId: 84 }, { contactId: 85 }]);
     await crm.setDealProductRows(77, [{ productId: 450, price: 10, quantity: 2, taxIncluded: true }]);
     const by = (m: string) => transport.sent.find((s) => s.method === m)!.params;
+    // A tag goes with CLIENT_ID over a webhook (im-notify-system-add.md); no tag, no CLIENT_ID.
+    assert.deepEqual(
+      transport.sent.filter((s) => s.method === 'im.notify.system.add').map((s) => s.params),
+      [{ USER_ID: 17, MESSAGE: 'hi' }, { USER_ID: 17, MESSAGE: 'again', TAG: 'reactivation-deal-410#1:at-return', CLIENT_ID: 'b24-reactivation' }],
+    );
     assert.deepEqual(by('crm.activity.todo.add'), { ownerTypeId: 2, ownerId: 77, deadline: '2025-02-03T15:00:00+00:00', title: 'Call', description: '', responsibleId: 17 });
     // The deadline goes out as a documented REST datetime (data-types.md): no milliseconds, an offset.
     assert.equal(restDateTime('2026-11-29T10:00:00.500+03:00'), '2026-11-29T07:00:00+00:00');
@@ -136,7 +142,7 @@ describe('bitrix24 CRM helpers (parsing and request cost)', () => {
     assert.deepEqual(by('bizproc.workflow.start'), { TEMPLATE_ID: 12, DOCUMENT_ID: ['crm', 'CCrmDocumentDeal', 'DEAL_77'] });
     assert.deepEqual(by('crm.deal.contact.items.set'), { id: 77, items: [{ CONTACT_ID: 84, SORT: 10, IS_PRIMARY: 'Y' }, { CONTACT_ID: 85, SORT: 20, IS_PRIMARY: 'N' }] });
     assert.deepEqual(by('crm.deal.productrows.set'), { id: 77, rows: [{ PRODUCT_ID: 450, PRICE: 10, QUANTITY: 2, TAX_INCLUDED: 'Y' }] });
-    assert.equal(transport.sent.length, 9, 'one request per helper');
+    assert.equal(transport.sent.length, 10, 'one request per helper');
   });
 
   it('statuses: semantics from EXTRA.SEMANTICS or SEMANTICS', async () => {

@@ -93,10 +93,12 @@ describe('durability: worker and dev server crash while a reactivation sleeps', 
       args: [input],
     });
 
-    // Wait until it sleeps towards its return date.
+    // Wait until it sleeps towards its return date. (A query rides on the first workflow task and
+    // fails if the worker, cold on a busy box, does not answer it within the call's deadline: a
+    // failed query is asked again, like a status that is not "waiting" yet.)
     let returnAt = '';
     for (let i = 0; ; i++) {
-      const status = await handle.query(lostDealStatusQuery);
+      const status = await handle.query(lostDealStatusQuery).catch((error: Error) => ({ phase: `query failed: ${error.message}`, returnAt: undefined }));
       if (status.phase === 'waiting') {
         returnAt = status.returnAt!;
         break;
@@ -143,7 +145,7 @@ describe('durability: worker and dev server crash while a reactivation sleeps', 
     // One execution of this workflow id, completed; its history schedules the creation once.
     // (Visibility is updated asynchronously: poll until it shows the completion.)
     let runs: { status: { name: string } }[] = [];
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 600; i++) {
       runs = [];
       for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf);
       if (runs.length === 1 && runs[0].status.name === 'COMPLETED') break;

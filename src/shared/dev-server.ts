@@ -129,6 +129,24 @@ export async function waitForTemporal(address: string, opts: WaitOptions = {}): 
 const ALREADY_EXISTS = 6;
 const PERMISSION_DENIED = 7;
 const UNIMPLEMENTED = 12;
+/** DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE: a (re)starting or busy server. */
+const TRANSIENT = new Set([4, 8, 10, 14]);
+
+/**
+ * `call`, tried again while it fails with a transient gRPC status, up to `timeoutMs`: a start-up
+ * step right after a server (re)start must not die of one slow or refused answer.
+ */
+export async function retryTransient<T>(call: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!TRANSIENT.has((err as { code?: number }).code ?? -1) || Date.now() + delayMs > deadline) throw err;
+    }
+    await sleep(delayMs);
+  }
+}
 
 export interface EnsureResult {
   added: string[];
@@ -145,7 +163,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const wanted = Object.keys(SEARCH_ATTRIBUTES) as (keyof typeof SEARCH_ATTRIBUTES)[];
   let existing: Record<string, unknown> = {};
   try {
-    existing = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+    existing = (await retryTransient(() => connection.operatorService.listSearchAttributes({ namespace }))).customAttributes ?? {};
   } catch (err) {
     // The Java time-skipping test server implements add but not list: try adding them all.
     if ((err as { code?: number }).code !== UNIMPLEMENTED) throw err;
@@ -155,7 +173,8 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (missing.length === 0) return { added: [], present };
   const searchAttributes = Object.fromEntries(missing.map((n) => [n, INDEXED_TYPES[SEARCH_ATTRIBUTES[n]]]));
   try {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+    // (Retried after a timeout, an add that went through answers ALREADY_EXISTS: handled below.)
+    await retryTransient(() => connection.operatorService.addSearchAttributes({ namespace, searchAttributes }));
   } catch (err) {
     const code = (err as { code?: number }).code;
     if (code === ALREADY_EXISTS && missing.length > 1) {
@@ -163,7 +182,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
       const added: string[] = [];
       for (const name of missing) {
         try {
-          await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [name]: INDEXED_TYPES[SEARCH_ATTRIBUTES[name]] } });
+          await retryTransient(() => connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [name]: INDEXED_TYPES[SEARCH_ATTRIBUTES[name]] } }));
           added.push(name);
         } catch (e) {
           if ((e as { code?: number }).code !== ALREADY_EXISTS) throw e;

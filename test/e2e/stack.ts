@@ -178,6 +178,11 @@ export async function startProcessStack(opts: StackOptions = {}): Promise<Proces
       applicationToken: APP_TOKEN,
       seed: 'demo',
       stateFile: path.join(dataDir, 'sandbox.json'),
+      // A delivery that times out is dropped for good (no retries, like the portal): on a busy box
+      // the service may take longer than the default 5 s to store an event, and the test would
+      // then wait for a reactivation nobody was told about. The fault tests drop events on purpose
+      // (faults.dropEventsPct), never by timeout.
+      eventTimeoutMs: 60_000,
       ...(opts.limits === 'off' ? { limits: { enabled: false } } : {}),
     });
     closers.push(() => sandbox.close());

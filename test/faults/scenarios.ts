@@ -298,9 +298,17 @@ export interface ReconcileRun {
  */
 export async function runReconcile(client: Client, timeoutMs = 180_000): Promise<ReconcileRun> {
   const handle = client.schedule.getHandle(RECONCILE_SCHEDULE_ID);
-  const idle = async () => (await handle.describe()).info.runningActions.length === 0;
-  await waitFor('the reconciliation schedule to be idle', idle, timeoutMs);
-  const seen = new Set((await handle.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
+  // One describe, polled (right after a dev server restart DescribeSchedule can fail or take
+  // 30 s): the idle check and the runs seen so far come from the same answer.
+  const idle = await waitFor(
+    'the reconciliation schedule to be idle',
+    async () => {
+      const description = await handle.describe();
+      return description.info.runningActions.length === 0 ? description : undefined;
+    },
+    timeoutMs,
+  );
+  const seen = new Set(idle.info.recentActions.map((a) => a.action.workflow.workflowId));
   // A run's workflow id is the Schedule id plus the start time in whole seconds: a second run in
   // the same second would collide with the first and be dropped by the Schedule.
   await sleep(1100);

@@ -53,9 +53,14 @@ describe('sandbox: limits', () => {
       try {
         assert.equal(d.limits.enabled, true);
         assert.equal(d.limits.burst, 50);
+        const t0 = Date.now();
         const results = await Promise.all(Array.from({ length: 60 }, () => call(d, 'server.time')));
         const refused = results.filter((r) => r.status === 503).length;
-        assert.ok(refused >= 3 && refused <= 10, `about 10 of 60 refused, got ${refused}`);
+        // 10 over the burst; the bucket drains 2/s meanwhile, so a box slow to serve the 60 sees
+        // fewer refused (never none: they are all sent at once).
+        const drained = Math.ceil(((Date.now() - t0) / 1000) * 2);
+        const least = Math.max(1, Math.min(3, 9 - drained));
+        assert.ok(refused >= least && refused <= 10, `about 10 of 60 refused, got ${refused} (at least ${least} after ${Date.now() - t0} ms)`);
       } finally {
         await d.close();
       }

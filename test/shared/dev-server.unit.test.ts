@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { devServerArgs } from '../../src/shared/dev-server';
+import { devServerArgs, retryTransient } from '../../src/shared/dev-server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/names';
 import { SA } from '../../src/shared/search-attributes';
 
@@ -38,5 +38,27 @@ describe('embedded dev server (src/shared/dev-server.ts)', () => {
     const typeOf: Record<string, string> = { INT: 'Int', KEYWORD: 'Keyword', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', BOOL: 'Bool', FLOAT: 'Double' };
     const fromKeys = Object.fromEntries(Object.values(SA).map((k) => [k.name, typeOf[k.type]]));
     assert.deepEqual(fromKeys, { ...SEARCH_ATTRIBUTES });
+  });
+
+  it('start-up calls are tried again while the server answers UNAVAILABLE or times out, not on other errors', async () => {
+    const codes = [14, 4];
+    let calls = 0;
+    const answer = await retryTransient(async () => {
+      calls++;
+      const code = codes.shift();
+      if (code !== undefined) throw Object.assign(new Error(`code ${code}`), { code });
+      return 'ok';
+    });
+    assert.equal(answer, 'ok');
+    assert.equal(calls, 3);
+    calls = 0;
+    await assert.rejects(
+      retryTransient(async () => {
+        calls++;
+        throw Object.assign(new Error('exists'), { code: 6 });
+      }),
+      /exists/,
+    );
+    assert.equal(calls, 1, 'ALREADY_EXISTS is an answer, not a hiccup');
   });
 });

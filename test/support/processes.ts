@@ -41,14 +41,24 @@ export function runTs(file: string, opts: { env?: Record<string, string | undefi
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  // 'exit' can come before the last output has been read from the pipes (Node: "the child's
+  // stdio streams might still be open"): a test reading output() right after exited() would
+  // miss the final lines. So the process counts as finished once its pipes are closed too
+  // ('close'), or at the latest 10 s after 'exit' (a grandchild holding the pipes open).
+  let finished = false;
   const exit = new Promise<number | NodeJS.Signals | null>((resolve) => {
-    child.once('exit', (code, signal) => {
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       live.delete(child);
-      resolve(signal ?? code);
+      resolve(child.signalCode ?? child.exitCode);
       for (const l of listeners) l();
-    });
+    };
+    child.once('close', finish);
+    child.once('exit', () => setTimeout(finish, 10_000).unref());
   });
-  const done = () => child.exitCode !== null || child.signalCode !== null;
+  const done = () => finished;
+  const running = () => child.exitCode === null && child.signalCode === null;
 
   return {
     child,
@@ -73,7 +83,7 @@ export function runTs(file: string, opts: { env?: Record<string, string | undefi
       });
     },
     async kill(signal = 'SIGKILL', timeoutMs = 30_000) {
-      if (!done()) {
+      if (running()) {
         child.kill(signal);
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         await exit;

@@ -11,13 +11,13 @@
  * Both servers come from `npm run toolchain` (part of `npm test`). Every server started here is
  * also killed when the test process exits, even if a test forgot to stop it.
  */
-import { type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { ensureSearchAttributes, freePort, spawnDevServer, waitForTemporal } from '../../src/shared/dev-server';
+import { ensureSearchAttributes, freePort, portInUse, spawnDevServer, waitForTemporal } from '../../src/shared/dev-server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/names';
 import { temporalCliPath, testServerPath } from '../../src/shared/toolchain';
 import { WORKFLOWS_PATH } from '../../src/worker';
@@ -215,11 +215,28 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 /**
  * The Java time-skipping test server with the product's search attributes registered (it
  * implements OperatorService.AddSearchAttributes, not List). Tear down with env.teardown().
+ *
+ * The server is started here rather than by TestWorkflowEnvironment.createTimeSkipping: the
+ * SDK's launcher gives the JVM 5 s to listen, which a busy 2-core box misses (measured: 1 start
+ * in 3 failed with two CPU hogs running); ours waits up to `readyTimeoutMs`.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+export async function createTimeSkippingEnv(opts: { readyTimeoutMs?: number } = {}): Promise<TestWorkflowEnvironment> {
+  const server = await startTimeSkippingServer(opts.readyTimeoutMs ?? 120_000);
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await timeSkippingEnvOn(server.address);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      await teardown();
+    } finally {
+      await server.stop();
+    }
+  };
   try {
     const result = await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     if (result.refused) throw new Error(`the test server refused the search attributes: ${result.refused}`);
@@ -228,6 +245,61 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     throw err;
   }
   return env;
+}
+
+/** The launcher from the toolchain (`<port>`, as the SDK runs it), on a free port, once it listens. */
+async function startTimeSkippingServer(readyTimeoutMs: number): Promise<{ address: string; stop(): Promise<void> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(testServerPath(), [String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(proc);
+    proc.once('exit', () => live.delete(proc));
+    let out = '';
+    const keep = (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-8000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+    const stop = async () => {
+      if (exited()) return;
+      proc.kill('SIGTERM');
+      if (!(await waitExit(proc, 10_000))) {
+        proc.kill('SIGKILL');
+        await waitExit(proc, 10_000);
+      }
+    };
+    const deadline = Date.now() + readyTimeoutMs;
+    while (!exited() && Date.now() < deadline && !(await portInUse(port))) await new Promise((r) => setTimeout(r, 100));
+    if (!exited() && (await portInUse(port))) return { address: `127.0.0.1:${port}`, stop };
+    await stop();
+    // The free port was taken between probing and binding: again, on another one.
+    if (attempt < 3 && /address already in use|BindException/i.test(out)) continue;
+    throw new Error(`the time-skipping test server did not listen on ${port} within ${readyTimeoutMs / 1000} s (${exited() ? `exited ${proc.signalCode ?? proc.exitCode}` : 'still starting'}):\n${out.slice(-4000)}`);
+  }
+}
+
+/**
+ * A time-skipping TestWorkflowEnvironment on a test server already running at `address`. The SDK
+ * offers this only through its internal create() (createFromExistingServer turns time skipping
+ * off); should that go away in an SDK update, fall back to createTimeSkipping, retried.
+ */
+async function timeSkippingEnvOn(address: string): Promise<TestWorkflowEnvironment> {
+  const internal = TestWorkflowEnvironment as unknown as {
+    create?: (opts: { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: boolean }) => Promise<TestWorkflowEnvironment>;
+  };
+  if (typeof internal.create === 'function') {
+    const env = await internal.create({ server: { type: 'existing' }, address, namespace: 'default', supportsTimeSkipping: true });
+    if (env.supportsTimeSkipping) return env;
+    await env.teardown();
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+    } catch (err) {
+      if (attempt >= 5 || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 /**

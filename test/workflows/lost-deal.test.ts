@@ -268,8 +268,10 @@ async function rejectsWith(promise: Promise<unknown>, pattern: RegExp): Promise<
   });
 }
 
+/** Polls the status query (real time: time skips only while a result is awaited); 60 s for a busy box. */
 async function waitForPhase(handle: { query: (q: typeof lostDealStatusQuery) => Promise<{ phase: string }> }, phase: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     const status = await handle.query(lostDealStatusQuery).catch(() => undefined);
     if (status?.phase === phase) return;
     await new Promise((r) => setTimeout(r, 50));

@@ -32,11 +32,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The e2e rules with a longer licence term: with `term: 6 seconds` the first reminder
  * (`before: 6 seconds → deal`) falls on the purchase moment itself, i.e. already in the past
- * when the workflow plans, so it would never be exercised. 12 s puts every reminder ahead.
+ * when the workflow plans, so it would never be exercised. 20 s puts every reminder ahead, with
+ * 14 s for the win to reach the planning step on a busy machine.
  */
 function rulesWithLongerLicenceTerm(): { file: string; dir: string } {
   const text = fs.readFileSync(E2E_RULES, 'utf8');
-  const changed = text.replace(/(expiresAt:\s*\{\s*kind:\s*term,\s*term:\s*)6 seconds/, '$112 seconds');
+  const changed = text.replace(/(expiresAt:\s*\{\s*kind:\s*term,\s*term:\s*)6 seconds/, '$120 seconds');
   assert.notEqual(changed, text, 'the e2e rules changed: the licence term could not be set');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24r-client-e2e-'));
   const file = path.join(dir, 'rules.yaml');

@@ -15,7 +15,8 @@ describe('lost-deal reactivation end to end (dev server + sandbox)', function ()
   let firstDeal = 0;
 
   before(async () => {
-    stack = await startStack();
+    // No Schedules: a reconciliation pass mid-suite would race the manager-API test's own start.
+    stack = await startStack({ env: { RECONCILE_EVERY: 'off', DORMANT_SCAN_EVERY: 'off' } });
   });
   after(async () => {
     await stack?.stop();

@@ -8,18 +8,15 @@
  * the error a real portal gives when that method is blocked (429 OPERATION_TIME_LIMIT).
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { createClientActivities } from '../../src/activities/client';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
-import { createBitrix24Client, createCrmApi, createSdkTransport, type Transport } from '../../src/bitrix24';
+import { createSdkTransport, type Transport } from '../../src/bitrix24';
 import { loadRulesText } from '../../src/config/rules';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
-import { createMemoryLogger } from '../../src/shared/log';
+import { activityDeps, ALWAYS_OPEN } from './support';
 
 const rules = loadRulesText(`
-version: 1
-defaults:
-  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+${ALWAYS_OPEN}
 lostDeals:
   target: { categoryId: 1, stageId: "C1:NEW" }
   notifications: { beforeReturn: { manager: false } }
@@ -62,8 +59,7 @@ describe('activities: a failed batch command is an error, not an empty list', fu
 
   const deps = () => {
     const inner = createSdkTransport({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem });
-    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, preset: 'off', transport: failingBatchCommands(inner, () => failing), retry: { maxAttempts: 1 } });
-    return { b24, crm: createCrmApi(b24), rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl, now: () => new Date(sb.portal.now()) };
+    return activityDeps(sb, () => rules, { transport: failingBatchCommands(inner, () => failing) });
   };
 
   before(async () => {

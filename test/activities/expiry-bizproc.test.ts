@@ -5,19 +5,15 @@
  * taken for "never started".
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { createExpiryActivities } from '../../src/activities/expiry';
-import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
 import { loadRulesText } from '../../src/config/rules';
 import { DEMO, startSandbox, type SandboxHandle } from '../../src/sandbox';
-import { createMemoryLogger } from '../../src/shared/log';
+import { activityDeps, ALWAYS_OPEN } from './support';
 
 const TEMPLATE = DEMO.bizprocTemplates.licenceReminder;
 
 const rules = loadRulesText(`
-version: 1
-defaults:
-  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+${ALWAYS_OPEN}
 expiry:
   wonIn: [0]
   rules:
@@ -31,10 +27,7 @@ describe('activities: the business-process reminder starts its process once', fu
   this.timeout(60_000);
   let sb: SandboxHandle;
 
-  const activities = () => {
-    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off', retry: { maxAttempts: 1 } });
-    return createExpiryActivities({ b24, crm: createCrmApi(b24), rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl });
-  };
+  const activities = () => createExpiryActivities(activityDeps(sb, () => rules));
   const soldDeal = (title: string) => {
     const company = sb.portal.createCompany({ TITLE: title });
     const deal = sb.portal.createDeal({ TITLE: 'Лицензия', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3, COMPANY_ID: company });

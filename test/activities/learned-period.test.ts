@@ -5,20 +5,16 @@
  * reactivations and deals the service did not make are left out; what it costs in requests.
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
-import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
 import { loadRulesText, type Rules } from '../../src/config/rules';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
-import { createMemoryLogger } from '../../src/shared/log';
+import { activityDeps, ALWAYS_OPEN } from './support';
 
 const DAY = 86_400_000;
 const PAYMENT = 'Не устроили условия оплаты';
 
 const rulesText = (lookback: string) => `
-version: 1
-defaults:
-  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+${ALWAYS_OPEN}
 lostDeals:
   target: { categoryId: 1, stageId: "C1:NEW" }
   notifications: { beforeReturn: { manager: false } }
@@ -38,11 +34,7 @@ describe('learned return period: planLostReactivation against the sandbox', func
   let sb: SandboxHandle;
 
   /** The planning activity under `rules`, on the portal's clock. */
-  const planner = (rules: Rules) => {
-    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off' });
-    const deps = { b24, crm: createCrmApi(b24), rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl };
-    return createLostDealActivities({ ...deps, now: () => new Date(sb.portal.now()) }).planLostReactivation;
-  };
+  const planner = (rules: Rules) => createLostDealActivities(activityDeps(sb, () => rules, { retries: true })).planLostReactivation;
   const lost = (stageId: string) => {
     const id = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
     sb.portal.loseDeal(id, stageId);
@@ -58,7 +50,7 @@ describe('learned return period: planLostReactivation against the sandbox', func
 
   before(async () => {
     sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
-    const crm = createCrmApi(createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off' }));
+    const { crm } = activityDeps(sb, () => loadRulesText(rulesText('1 year')));
     for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
       await crm.addDealUserField({ fieldName, userTypeId });
     }

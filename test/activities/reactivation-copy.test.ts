@@ -4,17 +4,13 @@
  * with its DISCOUNT_SUM, or crm.deal.productrows.set refuses the rows (crm-deal-productrows-set.md).
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
-import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
 import { loadRulesText } from '../../src/config/rules';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
-import { createMemoryLogger } from '../../src/shared/log';
+import { activityDeps, ALWAYS_OPEN } from './support';
 
 const rules = loadRulesText(`
-version: 1
-defaults:
-  calendar: { timeZone: Europe/Moscow, workingDays: [mon, tue, wed, thu, fri, sat, sun], workingHours: { from: "00:00", to: "24:00" } }
+${ALWAYS_OPEN}
 lostDeals:
   target: { categoryId: 1, stageId: "C1:NEW" }
   pipelines:
@@ -35,8 +31,8 @@ describe('activities: the reactivation deal copies the lost deal\'s products', f
   });
 
   it('rows with a monetary and a percentage discount keep price, discount and order', async () => {
-    const b24 = createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off', retry: { maxAttempts: 1 } });
-    const crm = createCrmApi(b24);
+    const deps = activityDeps(sb, () => rules);
+    const crm = deps.crm;
     const company = sb.portal.createCompany({ TITLE: 'ООО Скидка' });
     const lost = sb.portal.createDeal({ TITLE: 'Мешки со скидкой', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3, COMPANY_ID: company });
     await crm.setDealProductRows(lost, [
@@ -44,7 +40,7 @@ describe('activities: the reactivation deal copies the lost deal\'s products', f
       { productId: 0, productName: 'Доставка', price: 450, quantity: 1, discountTypeId: 2, discountRate: 10, sort: 10 },
     ]);
     sb.portal.loseDeal(lost, 'LOSE');
-    const { createReactivation } = createLostDealActivities({ b24, crm, rules: () => rules, temporal: {} as Client, taskQueue: 'test', log: createMemoryLogger('warn'), portalUrl: sb.baseUrl });
+    const { createReactivation } = createLostDealActivities(deps);
 
     const made = await createReactivation({ entity: 'deal', id: lost, lostElementId: lost, attempt: 1, workflowId: `reactivation-deal-${lost}`, reason: { stageId: 'LOSE', name: 'Дорого' }, responsibleId: 3 });
     assert.equal(made.created, true);

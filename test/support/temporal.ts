@@ -212,19 +212,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 // ---------------------------------------------------------------------------------------------
 // TestWorkflowEnvironment flavours
 
-/**
- * The Java time-skipping test server with the product's search attributes registered (it
- * implements OperatorService.AddSearchAttributes, not List). Tear down with env.teardown().
- *
- * The server is started here rather than by TestWorkflowEnvironment.createTimeSkipping: the
- * SDK's launcher gives the JVM 5 s to listen, which a busy 2-core box misses (measured: 1 start
- * in 3 failed with two CPU hogs running); ours waits up to `readyTimeoutMs`.
- */
-export async function createTimeSkippingEnv(opts: { readyTimeoutMs?: number } = {}): Promise<TestWorkflowEnvironment> {
-  const server = await startTimeSkippingServer(opts.readyTimeoutMs ?? 120_000);
+/** An environment on a server started here: its teardown stops the server too, as does a failed connect. */
+async function envOn(server: { stop(): Promise<void> }, connect: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
   let env: TestWorkflowEnvironment;
   try {
-    env = await timeSkippingEnvOn(server.address);
+    env = await connect();
   } catch (err) {
     await server.stop();
     throw err;
@@ -237,6 +229,20 @@ export async function createTimeSkippingEnv(opts: { readyTimeoutMs?: number } = 
       await server.stop();
     }
   };
+  return env;
+}
+
+/**
+ * The Java time-skipping test server with the product's search attributes registered (it
+ * implements OperatorService.AddSearchAttributes, not List). Tear down with env.teardown().
+ *
+ * The server is started here rather than by TestWorkflowEnvironment.createTimeSkipping: the
+ * SDK's launcher gives the JVM 5 s to listen, which a busy 2-core box misses (measured: 1 start
+ * in 3 failed with two CPU hogs running); ours waits up to `readyTimeoutMs`.
+ */
+export async function createTimeSkippingEnv(opts: { readyTimeoutMs?: number } = {}): Promise<TestWorkflowEnvironment> {
+  const server = await startTimeSkippingServer(opts.readyTimeoutMs ?? 120_000);
+  const env = await envOn(server, () => timeSkippingEnvOn(server.address));
   try {
     const result = await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     if (result.refused) throw new Error(`the test server refused the search attributes: ${result.refused}`);
@@ -311,21 +317,7 @@ async function timeSkippingEnvOn(address: string): Promise<TestWorkflowEnvironme
  */
 export async function createLocalEnv(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment & { devServer: DevServer }> {
   const server = await startDevServer(opts);
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: server.namespace });
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  const teardown = env.teardown.bind(env);
-  env.teardown = async () => {
-    try {
-      await teardown();
-    } finally {
-      await server.stop();
-    }
-  };
+  const env = await envOn(server, () => TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: server.namespace }));
   // (Not `server`: TestWorkflowEnvironment has a field of that name.)
   return Object.assign(env, { devServer: server });
 }

@@ -16,7 +16,7 @@ import type {
   ClientTouchResult,
   PurchaseFact,
 } from './contracts';
-import { clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
+import { clientDealFields, clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
 import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
@@ -173,7 +173,7 @@ export function createClientActivities(deps: ActivityDeps) {
         CATEGORY_ID: clients.target.categoryId,
         STAGE_ID: clients.target.stageId,
         ASSIGNED_BY_ID: responsibleId,
-        ...clientFilter(req.client),
+        ...clientDealFields(req.client),
         IS_RETURN_CUSTOMER: 'Y',
         COMMENTS: render(clients.templates.dealComments, v).text,
         ORIGINATOR_ID: ORIGINATOR,

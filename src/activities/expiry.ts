@@ -77,7 +77,7 @@ export function createExpiryActivities(deps: ActivityDeps) {
             STAGE_ID: target.stageId,
             ASSIGNED_BY_ID: deal.assignedById ?? undefined,
             COMPANY_ID: deal.companyId ?? undefined,
-            CONTACT_ID: deal.contactId ?? undefined,
+            CONTACT_IDS: deal.contactId ? [deal.contactId] : undefined,
             IS_RETURN_CUSTOMER: 'Y',
             COMMENTS: render(expiry.templates.dealComments, vars).text,
             ORIGINATOR_ID: ORIGINATOR,

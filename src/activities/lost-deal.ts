@@ -342,7 +342,8 @@ export function createLostDealActivities(deps: ActivityDeps) {
         STAGE_ID: target.stageId,
         ASSIGNED_BY_ID: req.responsibleId,
         COMPANY_ID: deal.companyId ?? undefined,
-        CONTACT_ID: deal.contactId ?? undefined,
+        // CONTACT_ID is deprecated in crm.deal.add (crm-deal-add.md); further contacts follow below.
+        CONTACT_IDS: deal.contactId ? [deal.contactId] : undefined,
         OPPORTUNITY: deal.opportunity,
         CURRENCY_ID: deal.currencyId ?? undefined,
         SOURCE_ID: deal.sourceId ?? undefined,

@@ -40,6 +40,11 @@ export function clientFilter(client: ClientRef): Record<string, number> {
   return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_ID: client.id };
 }
 
+/** The client as crm.deal.add fields: CONTACT_ID is deprecated there in favour of CONTACT_IDS (crm-deal-add.md). */
+export function clientDealFields(client: ClientRef): Record<string, number | number[]> {
+  return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_IDS: [client.id] };
+}
+
 /** The client's won deals (newest first, at most `max`) as purchases with their items. */
 export async function clientPurchases(deps: ActivityDeps, client: ClientRef, wonIn: number[], max = 12): Promise<PurchaseFact[]> {
   const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { CLOSEDATE: 'DESC' }, { max });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
+import { clientDealFields, clientFilter } from '../../src/activities/purchases';
 import { loadRulesText } from '../../src/config/rules';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
@@ -52,5 +53,28 @@ describe('activities: the reactivation deal copies the lost deal\'s products', f
       { product: 'Доставка', price: 450, quantity: 1, type: 2, rate: 10, sum: 50 },
       { product: 1, price: 900, quantity: 10, type: 1, rate: 10, sum: 100 },
     ]);
+  });
+
+  it('a client who is only a contact: the copy is bound to the contact through CONTACT_IDS (CONTACT_ID is deprecated in crm.deal.add)', async () => {
+    const deps = activityDeps(sb, () => rules);
+    const contact = sb.portal.createContact({ NAME: 'Иван', LAST_NAME: 'Петров' });
+    const lost = sb.portal.createDeal({ TITLE: 'Мешки для частника', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3, CONTACT_IDS: [contact] });
+    sb.portal.loseDeal(lost, 'LOSE');
+    const { createReactivation } = createLostDealActivities(deps);
+    sb.callLog.clear();
+    const made = await createReactivation({ entity: 'deal', id: lost, lostElementId: lost, attempt: 1, workflowId: `reactivation-deal-${lost}`, reason: { stageId: 'LOSE', name: 'Дорого' }, responsibleId: 3 });
+    const add = sb.callLog.entries.find((e) => e.method === 'crm.deal.add')!;
+    const fields = (add.params.fields ?? add.params.FIELDS) as Record<string, unknown>;
+    assert.ok(!('CONTACT_ID' in fields), 'no deprecated CONTACT_ID');
+    assert.deepEqual((fields.CONTACT_IDS as unknown[]).map(Number), [contact]);
+    assert.deepEqual((await deps.crm.getDealContactItems(made.elementId)).map((c) => c.contactId), [contact]);
+    assert.equal((await deps.crm.getDeal(made.elementId))?.contactId, contact);
+  });
+
+  it('client purchase-cycle deals name the client the same way: COMPANY_ID, or CONTACT_IDS to write and CONTACT_ID to filter', () => {
+    assert.deepEqual(clientDealFields({ kind: 'company', id: 9 }), { COMPANY_ID: 9 });
+    assert.deepEqual(clientDealFields({ kind: 'contact', id: 84 }), { CONTACT_IDS: [84] });
+    // crm.deal.list filters by CONTACT_ID; it does not support CONTACT_IDS (crm-deal-list.md).
+    assert.deepEqual(clientFilter({ kind: 'contact', id: 84 }), { CONTACT_ID: 84 });
   });
 });

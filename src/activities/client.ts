@@ -83,23 +83,23 @@ export function createClientActivities(deps: ActivityDeps) {
     if (!exists) return { state: 'gone' };
     // CLOSEDATE is a date without a time: ask from the day before and keep what was bought after `since`.
     const sinceDay = new Date(Date.parse(req.since) - 24 * 3600_000).toISOString().slice(0, 10);
-    const { results, errors } = await deps.b24.batch<unknown[]>({
-      won: {
-        method: 'crm.deal.list',
-        params: {
-          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
-          order: { CLOSEDATE: 'DESC' },
-          select: ['*'],
+    const { results } = await deps.b24.batch<unknown[]>(
+      {
+        won: {
+          method: 'crm.deal.list',
+          params: {
+            filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
+            order: { CLOSEDATE: 'DESC' },
+            select: ['*'],
+          },
+        },
+        open: {
+          method: 'crm.deal.list',
+          params: { filter: { ...clientFilter(req.client), CLOSED: 'N' }, order: { ID: 'DESC' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID'] },
         },
       },
-      open: {
-        method: 'crm.deal.list',
-        params: { filter: { ...clientFilter(req.client), CLOSED: 'N' }, order: { ID: 'DESC' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID'] },
-      },
-    });
-    // batch answers 200 with a failed command in result_error: an unread list is not an empty one.
-    const failed = errors.won ?? errors.open;
-    if (failed) throw failed;
+      { allOrThrow: true },
+    );
     const won = ((results.won ?? []) as unknown[])
       .map((raw) => parseDeal(raw, 'crm.deal.list'))
       .filter((d) => Date.parse(purchaseMoment(d)) > Date.parse(req.since))

@@ -9,6 +9,7 @@ import type { Deal, DealContext, Lead } from '../bitrix24';
 import { CrmEntityTypeId, restDateTime } from '../bitrix24';
 import {
   applyDailyCap,
+  clientOfDeal,
   durationMs,
   findLostRule,
   localDay,
@@ -36,6 +37,7 @@ import type {
 import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 import { lossKeyOf } from './loss-key';
+import { clientFilter } from './purchases';
 
 type Element = { entity: 'deal'; ctx: DealContext } | { entity: 'lead'; lead: Lead };
 
@@ -265,19 +267,20 @@ export function createLostDealActivities(deps: ActivityDeps) {
 
   /** "The client has an active deal / bought since": one batch request, or undefined. */
   async function clientActivity(deal: Deal): Promise<string | undefined> {
-    const client = deal.companyId ? { COMPANY_ID: deal.companyId } : deal.contactId ? { CONTACT_ID: deal.contactId } : undefined;
-    if (!client) return undefined;
+    const ref = clientOfDeal({ companyId: deal.companyId ?? undefined, contactId: deal.contactId ?? undefined }, 'companyOrContact');
+    if (!ref) return undefined;
+    const client = clientFilter(ref);
     const since = deal.movedAt ?? deal.modifiedAt ?? deal.createdAt;
-    const { results, errors } = await deps.b24.batch<unknown[]>({
-      open: { method: 'crm.deal.list', params: { filter: { ...client, CLOSED: 'N', '!ID': deal.id }, select: ['ID', 'ORIGINATOR_ID'] } },
-      won: {
-        method: 'crm.deal.list',
-        params: { filter: { ...client, STAGE_SEMANTIC_ID: 'S', ...(since ? { '>CLOSEDATE': since } : {}) }, select: ['ID'] },
+    const { results } = await deps.b24.batch<unknown[]>(
+      {
+        open: { method: 'crm.deal.list', params: { filter: { ...client, CLOSED: 'N', '!ID': deal.id }, select: ['ID', 'ORIGINATOR_ID'] } },
+        won: {
+          method: 'crm.deal.list',
+          params: { filter: { ...client, STAGE_SEMANTIC_ID: 'S', ...(since ? { '>CLOSEDATE': since } : {}) }, select: ['ID'] },
+        },
       },
-    });
-    // batch answers 200 with a failed command in result_error: an unread list is not an empty one.
-    const failed = errors.open ?? errors.won;
-    if (failed) throw failed;
+      { allOrThrow: true },
+    );
     const open = (results.open ?? []) as { ID: string; ORIGINATOR_ID?: string | null }[];
     const foreignOpen = open.find((d) => d.ORIGINATOR_ID !== ORIGINATOR);
     if (foreignOpen) return `the client already has an active deal ${foreignOpen.ID}`;

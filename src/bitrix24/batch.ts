@@ -21,6 +21,12 @@ export type BatchCommands = Record<string, BatchCommand> | BatchCommand[];
 export interface BatchOptions {
   /** Stop at the first failing command (the portal's `halt: 1`); later chunks are not sent. */
   halt?: boolean;
+  /**
+   * Every command must succeed: the first failed one is thrown. `batch` answers HTTP 200 with a
+   * failure in `result_error` (batch.md "Error Handling"), and a list that could not be read
+   * must not pass for an empty one.
+   */
+  allOrThrow?: boolean;
 }
 
 export interface BatchResult<R = unknown> {

@@ -279,6 +279,8 @@ export function createBitrix24Client(opts: Bitrix24ClientOptions): Bitrix24Clien
         break;
       }
     }
+    const failed = bopts.allOrThrow ? Object.values(out.errors)[0] : undefined;
+    if (failed) throw failed;
     return out as BatchResult<R>;
   }
 

@@ -122,6 +122,15 @@ describe('bitrix24 batch', () => {
     assert.equal(out.skipped.length, 70 - 11);
   });
 
+  it('allOrThrow: a failed command is thrown, not left in errors; without it the others are still read', async () => {
+    const transport = scriptedTransport((_m, params) => batchAnswer(params));
+    const client = createBitrix24Client({ webhookUrl: 'https://fake.bitrix24.test/rest/1/x/', transport, clock: fakeClock(), preset: 'off' });
+    const cmds = { open: { method: 'crm.deal.list', params: { filter: {} } }, badWon: { method: 'crm.deal.list', params: { filter: {} } } };
+    await assert.rejects(client.batch(cmds, { allOrThrow: true }), (e: Error & { command?: string }) => e.command === 'badWon');
+    assert.ok((await client.batch(cmds)).errors.badWon);
+    assert.ok((await client.batch({ open: cmds.open }, { allOrThrow: true })).results.open);
+  });
+
   it('an empty batch sends nothing', async () => {
     const transport = scriptedTransport(() => ok(null));
     const client = createBitrix24Client({ webhookUrl: 'https://fake.bitrix24.test/rest/1/x/', transport, clock: fakeClock(), preset: 'off' });

@@ -9,6 +9,7 @@ import type { Rules } from '../config/rules';
 import { chooseResponsible, headOf, whoToNotify, type Assignment } from '../domain';
 import type { Department, NotifyWhom, ResponsibleStrategy, User } from '../domain/types';
 import type { Logger } from '../shared/log';
+import { SERVICE_ID } from '../shared/names';
 
 export interface ActivityDeps {
   b24: Bitrix24Client;
@@ -25,7 +26,7 @@ export interface ActivityDeps {
 }
 
 /** ORIGINATOR_ID of every element the service creates (with ORIGIN_ID = idempotency key). */
-export const ORIGINATOR = 'b24-reactivation';
+export const ORIGINATOR = SERVICE_ID;
 
 /** `<workflow id>#<step>`: unique per created element, stable across activity retries. */
 export function originKey(workflowId: string, step: string | number): string {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { Bitrix24Client, ListOptions } from './client';
 import { Bitrix24Error } from './errors';
+import { SERVICE_ID } from '../shared/names';
 import {
   amount,
   flag,
@@ -418,9 +419,6 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-/** The application id sent with notification tags (the service's name). */
-export const NOTIFY_CLIENT_ID = 'b24-reactivation';
-
 function productRowToPortal(r: ProductRowInput): Record<string, unknown> {
   const out: Record<string, unknown> = { PRODUCT_ID: r.productId ?? 0, PRICE: r.price, QUANTITY: r.quantity };
   if (r.productName) out.PRODUCT_NAME = r.productName;
@@ -745,7 +743,7 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
       const params: Record<string, unknown> = { USER_ID: n.userId, MESSAGE: n.message };
       // Over an inbound webhook a TAG goes with CLIENT_ID (im-notify-system-add.md); a new
       // notification with the same tag replaces the earlier one.
-      if (n.tag !== undefined) Object.assign(params, { TAG: n.tag, CLIENT_ID: NOTIFY_CLIENT_ID });
+      if (n.tag !== undefined) Object.assign(params, { TAG: n.tag, CLIENT_ID: SERVICE_ID });
       const r = await client.call<unknown>(method, params);
       const num = Number(r);
       return Number.isInteger(num) && num > 0 ? num : null;

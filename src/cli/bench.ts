@@ -39,7 +39,7 @@ import type { SandboxHandle } from '../sandbox/types';
 import { DEMO } from '../sandbox/seed';
 import { freePort } from '../shared/dev-server';
 import { createMemoryLogger } from '../shared/log';
-import { lostWorkflowId } from '../shared/names';
+import { lostWorkflowId, SERVICE_ID } from '../shared/names';
 import { temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
 import type { LostDealInput } from '../workflows/lost-deal.messages';
@@ -354,7 +354,7 @@ async function benchLost(service: RunningService, temporal: Client, logLines: st
     const deadline = t0 + opts.runTimeoutSeconds * 1000;
     let lastReport = 0;
     while (doneAt.size < n && Date.now() < deadline) {
-      const copies = (portal.records('deals') as Rec[]).filter((d) => d.ORIGINATOR_ID === 'b24-reactivation' && typeof d.ORIGIN_ID === 'string');
+      const copies = (portal.records('deals') as Rec[]).filter((d) => d.ORIGINATOR_ID === SERVICE_ID && typeof d.ORIGIN_ID === 'string');
       const todoOwners = new Set((portal.records('activities') as Rec[]).filter((a) => Number(a.OWNER_TYPE_ID) === 2).map((a) => Number(a.OWNER_ID)));
       for (const c of copies) {
         const source = prefixOf.get(String(c.ORIGIN_ID).replace(/#.*$/, '#'));

@@ -6,6 +6,9 @@
 
 export const TASK_QUEUE = 'reactivation';
 
+/** How the service names itself to Bitrix24: ORIGINATOR_ID of what it creates, CLIENT_ID of notification tags. */
+export const SERVICE_ID = 'b24-reactivation';
+
 export type CrmEntity = 'deal' | 'lead';
 export type ClientKind = 'company' | 'contact';
 

@@ -5,7 +5,7 @@
  * ENTITY_TYPE in its filter, pages of 50, order by ID, CREATED or AUTHOR_ID only).
  */
 import { findRecord } from '../crm/entities';
-import { KIND_BY_OWNER_TYPE, KINDS, lookupOf, type CrmKind } from '../crm/fields';
+import { KIND_BY_OWNER_TYPE, KINDS, lookupOf, recordOut, type CrmKind } from '../crm/fields';
 import { Errors, RestError } from '../errors';
 import { assertArrayParam, compileFilter, compileOrder, paginate, resolveSelect, type FieldDef } from '../query';
 import { nextId, type Rec } from '../store';
@@ -189,16 +189,7 @@ function commentList(p: Params, ctx: CallContext): MethodOutput {
   const asked = phpValues(param(p, 'select')).map(String);
   const names = resolveSelect(asked, COMMENT_DEFS, ['*']);
   const files = asked.length === 0 || asked.includes('*') || asked.includes('FILES');
-  const out = (c: Rec) => {
-    const o: Record<string, unknown> = {};
-    for (const d of COMMENT_DEFS) {
-      if (!names.includes(d.name)) continue;
-      const v = c[d.name];
-      o[d.name] = v === null || v === undefined ? null : d.type === 'datetime' ? formatDateTime(Number(v), ctx.portal.tz) : String(v);
-    }
-    if (files) o.FILES = {};
-    return o;
-  };
+  const out = (c: Rec) => ({ ...recordOut(COMMENT_DEFS, c, ctx.portal.tz, names), ...(files ? { FILES: {} } : {}) });
   return { result: page.rows.map(out), total: page.total, next: page.next, rows: page.rows.length };
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from './names';
+import { retry } from './retry';
 
 type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 const IVT = temporal.api.enums.v1.IndexedValueType;
@@ -136,16 +137,13 @@ const TRANSIENT = new Set([4, 8, 10, 14]);
  * `call`, tried again while it fails with a transient gRPC status, up to `timeoutMs`: a start-up
  * step right after a server (re)start must not die of one slow or refused answer.
  */
-export async function retryTransient<T>(call: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export function retryTransient<T>(call: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!TRANSIENT.has((err as { code?: number }).code ?? -1) || Date.now() + delayMs > deadline) throw err;
-    }
-    await sleep(delayMs);
-  }
+  return retry(call, {
+    firstDelayMs: 250,
+    maxDelayMs: 5_000,
+    retryIf: (err, delayMs) => TRANSIENT.has((err as { code?: number }).code ?? -1) && Date.now() + delayMs <= deadline,
+  });
 }
 
 export interface EnsureResult {

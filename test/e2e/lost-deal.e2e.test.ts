@@ -48,7 +48,10 @@ describe('lost-deal reactivation end to end (dev server + sandbox)', function ()
     assert.match(String(copy.TITLE), /^Реактивация: .* \(попытка 1\)$/);
     assert.match(String(copy.COMMENTS), new RegExp(`^Реактивация сделки .*/deal/details/${dealId}/ \\(причина отказа: .+, попытка 1\\)`));
     // The to-do is a REST call after the deal's: waited for, not assumed done by now.
-    const todos = await eventually('its to-do', () => (todosOf(stack.sandbox, 2, Number(copy.ID)).length ? todosOf(stack.sandbox, 2, Number(copy.ID)) : undefined));
+    const todos = await eventually('its to-do', () => {
+      const found = todosOf(stack.sandbox, 2, Number(copy.ID));
+      return found.length ? found : undefined;
+    });
     assert.equal(todos.length, 1);
     assert.match(String(todos[0].DESCRIPTION), /Позвоните клиенту/);
     assert.match(String(todos[0].SUBJECT ?? todos[0].TITLE), /ООО «Клиент \d+»/, 'the client by name, as managers know it');

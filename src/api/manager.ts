@@ -12,7 +12,6 @@ import {
 } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
-import { lostDealReactivation } from '../workflows/lost-deal';
 import {
   cancelSignal,
   lostDealStatusQuery,
@@ -20,7 +19,7 @@ import {
   setReturnDateUpdate,
 } from '../workflows/lost-deal.messages';
 import type { Logger } from '../shared/log';
-import { clientWorkflowId, lostWorkflowId } from '../shared/names';
+import { createStarter, firstAttempt } from '../temporal/starter';
 import { clientCancelSignal, clientPostponeUpdate, clientStatusQuery, setNextDateUpdate } from '../workflows/client.messages';
 import { tokenMatches } from './bitrix24-events';
 import {
@@ -58,6 +57,7 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
 
 export function createManagerRouter(deps: ManagerDeps): Router {
   const router = Router();
+  const starter = createStarter(deps.temporal, deps.taskQueue);
   router.use(express.json({ limit: '16kb' }));
   router.use((req, res, next) => {
     const header = req.get('authorization') ?? '';
@@ -82,30 +82,14 @@ export function createManagerRouter(deps: ManagerDeps): Router {
 
   const handleFor = (req: Request) => {
     const { entity, id } = parse(entityParamsSchema, req.params);
-    return deps.temporal.workflow.getHandle(lostWorkflowId(entity, id));
+    return starter.lostHandle(entity, id);
   };
 
   router.post(
     '/reactivations',
     handle(async (req) => {
       const body = parse(startReactivationSchema, req.body);
-      const workflowId = lostWorkflowId(body.entity, body.id);
-      await deps.temporal.workflow.start(lostDealReactivation, {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [
-          {
-            entity: body.entity,
-            id: body.id,
-            attempt: 1,
-            lostElementId: body.id,
-            lossKey: 'api',
-            trigger: 'api',
-            managerReturnAt: body.returnAt,
-            history: [],
-          },
-        ],
-      });
+      const workflowId = await starter.startLostRun(firstAttempt(body.entity, body.id, 'api', body.returnAt), { failIfRunning: true });
       deps.log.info('reactivation started by the manager api', { workflowId });
       return { status: 201, body: { workflowId } };
     }),
@@ -146,7 +130,7 @@ export function createManagerRouter(deps: ManagerDeps): Router {
   // ---- client purchase cycles ----
   const clientHandle = (req: Request) => {
     const { kind, id } = parse(clientParamsSchema, req.params);
-    return deps.temporal.workflow.getHandle(clientWorkflowId(kind, id));
+    return starter.clientHandle(kind, id);
   };
 
   router.get(

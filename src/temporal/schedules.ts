@@ -4,7 +4,7 @@
  * start-up by the process that runs the worker.
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { TASK_QUEUE } from './shared/names';
+import { TASK_QUEUE } from '../shared/names';
 
 export const RECONCILE_SCHEDULE_ID = 'reconcile-crm-changes';
 export const DORMANT_SCHEDULE_ID = 'scan-dormant-clients';

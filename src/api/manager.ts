@@ -10,7 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { QueryDefinition } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import {
   cancelSignal,
@@ -19,6 +19,7 @@ import {
   setReturnDateUpdate,
 } from '../workflows/lost-deal.messages';
 import type { Logger } from '../shared/log';
+import type { CancelRequest } from '../workflows/common.messages';
 import { createStarter, firstAttempt } from '../temporal/starter';
 import { clientCancelSignal, clientPostponeUpdate, clientStatusQuery, setNextDateUpdate } from '../workflows/client.messages';
 import { tokenMatches } from './bitrix24-events';
@@ -100,32 +101,28 @@ export function createManagerRouter(deps: ManagerDeps): Router {
     handle(async (req) => ({ body: await statusOf(handleFor(req), lostDealStatusQuery) })),
   );
 
-  router.put(
-    '/reactivations/:entity/:id/return-date',
-    handle(async (req) => {
-      const body = parse(setReturnDateSchema, req.body);
-      const result = await handleFor(req).executeUpdate(setReturnDateUpdate, { args: [body] });
-      return { body: result };
-    }),
-  );
+  /** A manager's change, validated, sent to the workflow as a Temporal Update: it answers or rejects with the reason. */
+  function updateRoute<A, R>(method: 'put' | 'post', path: string, schema: ZodType<A>, handleOf: (req: Request) => WorkflowHandle, update: UpdateDefinition<R, [A]>) {
+    router[method](
+      path,
+      handle(async (req) => ({ body: await handleOf(req).executeUpdate(update, { args: [parse(schema, req.body)] }) })),
+    );
+  }
 
-  router.post(
-    '/reactivations/:entity/:id/postpone',
-    handle(async (req) => {
-      const body = parse(postponeSchema, req.body);
-      const result = await handleFor(req).executeUpdate(postponeUpdate, { args: [body] });
-      return { body: result };
-    }),
-  );
+  /** Cancel: a signal (the workflow stops at its next step), answered 202. */
+  function cancelRoute(path: string, handleOf: (req: Request) => WorkflowHandle, signal: SignalDefinition<[CancelRequest]>) {
+    router.post(
+      path,
+      handle(async (req) => {
+        await handleOf(req).signal(signal, parse(cancelSchema, req.body));
+        return { status: 202, body: { ok: true } };
+      }),
+    );
+  }
 
-  router.post(
-    '/reactivations/:entity/:id/cancel',
-    handle(async (req) => {
-      const body = parse(cancelSchema, req.body);
-      await handleFor(req).signal(cancelSignal, body);
-      return { status: 202, body: { ok: true } };
-    }),
-  );
+  updateRoute('put', '/reactivations/:entity/:id/return-date', setReturnDateSchema, handleFor, setReturnDateUpdate);
+  updateRoute('post', '/reactivations/:entity/:id/postpone', postponeSchema, handleFor, postponeUpdate);
+  cancelRoute('/reactivations/:entity/:id/cancel', handleFor, cancelSignal);
 
   // ---- client purchase cycles ----
   const clientHandle = (req: Request) => {
@@ -138,30 +135,9 @@ export function createManagerRouter(deps: ManagerDeps): Router {
     handle(async (req) => ({ body: await statusOf(clientHandle(req), clientStatusQuery) })),
   );
 
-  router.put(
-    '/clients/:kind/:id/next-date',
-    handle(async (req) => {
-      const body = parse(setNextDateSchema, req.body);
-      return { body: await clientHandle(req).executeUpdate(setNextDateUpdate, { args: [body] }) };
-    }),
-  );
-
-  router.post(
-    '/clients/:kind/:id/postpone',
-    handle(async (req) => {
-      const body = parse(postponeSchema, req.body);
-      return { body: await clientHandle(req).executeUpdate(clientPostponeUpdate, { args: [body] }) };
-    }),
-  );
-
-  router.post(
-    '/clients/:kind/:id/cancel',
-    handle(async (req) => {
-      const body = parse(cancelSchema, req.body);
-      await clientHandle(req).signal(clientCancelSignal, body);
-      return { status: 202, body: { ok: true } };
-    }),
-  );
+  updateRoute('put', '/clients/:kind/:id/next-date', setNextDateSchema, clientHandle, setNextDateUpdate);
+  updateRoute('post', '/clients/:kind/:id/postpone', postponeSchema, clientHandle, clientPostponeUpdate);
+  cancelRoute('/clients/:kind/:id/cancel', clientHandle, clientCancelSignal);
 
   return router;
 }

@@ -21,7 +21,7 @@ export const BACKFILL_RATE_PER_S = 1;
 export const PAGE = 50;
 
 /**
- * REST requests behind one hand-off, from the activities' own costs (src/bitrix24/crm.ts):
+ * REST requests behind one hand-off, from the activities' own costs (src/bitrix24/crm/):
  * inbox dispatch reads the element (1); a won deal's purchase: product rows + products (2);
  * lost-deal planning: getDealContext (1, one batch) + products when the period is by section (1);
  * the at-loss notice re-reads the element (1) + one request per notice; expiry planning: deal +

@@ -55,23 +55,15 @@ export function backfillStreams(rules: Rules, sinceAt: Date): StreamSpec[] {
   const zone = rules.defaults.calendar.timeZone;
   const sinceText = DateTime.fromJSDate(sinceAt, { zone }).toISO({ suppressMilliseconds: true })!;
   const history = historyStreams(rules);
+  const deals = (name: StreamName, semantic: 'F' | 'S', pipelines: number[], changedSince: string): StreamSpec => ({
+    name,
+    method: 'crm.deal.list',
+    filter: { STAGE_SEMANTIC_ID: semantic, CATEGORY_ID: pipelines, [changedSince]: sinceText },
+    select: DEAL_SELECT,
+  });
   const streams: StreamSpec[] = [];
-  if (history.lostDealPipelines.length > 0) {
-    streams.push({
-      name: 'lostDeals',
-      method: 'crm.deal.list',
-      filter: { STAGE_SEMANTIC_ID: 'F', CATEGORY_ID: history.lostDealPipelines, '>=DATE_MODIFY': sinceText },
-      select: DEAL_SELECT,
-    });
-  }
-  if (history.wonDealPipelines.length > 0) {
-    streams.push({
-      name: 'wonDeals',
-      method: 'crm.deal.list',
-      filter: { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: history.wonDealPipelines, '>=CLOSEDATE': sinceText },
-      select: DEAL_SELECT,
-    });
-  }
+  if (history.lostDealPipelines.length > 0) streams.push(deals('lostDeals', 'F', history.lostDealPipelines, '>=DATE_MODIFY'));
+  if (history.wonDealPipelines.length > 0) streams.push(deals('wonDeals', 'S', history.wonDealPipelines, '>=CLOSEDATE'));
   if (history.junkLeads) {
     streams.push({ name: 'junkLeads', method: 'crm.lead.list', filter: { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': sinceText }, select: LEAD_SELECT });
   }

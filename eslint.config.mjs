@@ -27,4 +27,33 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Workflow bodies are bundled for the worker only; everything else names a workflow by its
+    // contract (`*.messages.ts`) and starts it through src/temporal/starter.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/**', 'src/worker.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/*', '!**/workflows/*.messages', '!**/workflows/index'],
+              message: 'Import a workflow\'s contract (src/workflows/<name>.messages.ts), not its body; start it through src/temporal/starter.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The HTTP layer sits on top: activities, the starter, backfill and analytics never import it.
+    files: ['src/activities/**/*.ts', 'src/temporal/**/*.ts', 'src/backfill/**/*.ts', 'src/analytics/**/*.ts', 'src/bitrix24/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api', '**/api/*', 'express'], message: 'Only src/api (and the CLI) may import the HTTP layer; the hand-off to Temporal is src/temporal/starter.ts.' }] },
+      ],
+    },
+  },
 );

@@ -83,7 +83,6 @@ describe('durability: worker and dev server crash while a reactivation sleeps', 
       id: 101,
       attempt: 1,
       lostElementId: 101,
-      lossKey: 'LOSE@2026-11-25T10:00:00Z',
       trigger: 'api',
       history: [],
     };

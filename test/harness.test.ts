@@ -39,7 +39,7 @@ describe('Temporal test harness', function () {
         env!.client.workflow.execute<typeof lostDealReactivation>('lostDealReactivation', {
           taskQueue: TASK_QUEUE,
           workflowId,
-          args: [{ entity: 'deal', id: 7, attempt: 1, lostElementId: 7, lossKey: 'LOSE@x', trigger: 'api', history: [] }],
+          args: [{ entity: 'deal', id: 7, attempt: 1, lostElementId: 7, trigger: 'api', history: [] }],
         }),
       );
       assert.equal(result.outcome, 'won');

@@ -1,88 +1,29 @@
 /**
- * The element inbox's one activity: read the changed deal or lead once, decide with the rules
- * which scenarios it concerns, and start or signal their workflows. Idempotent: the workflow ids
- * come from business keys, a start meets the running execution, and a closed run remembers the
- * loss (memo `lossKey`) or purchase (memo `purchaseAt`) it handled.
+ * The element inbox's one activity: read the changed deal or lead once, route it
+ * (src/domain/routing.ts: which scenarios it concerns) and start or signal their workflows
+ * through the one starter (src/temporal/starter.ts, which owns idempotency). Also the dormant
+ * client scan, which starts the purchase cycles nobody started.
  */
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { heartbeat } from '@temporalio/activity';
 import { DEAL_SELECT, parseDeal, type Deal, type Lead } from '../bitrix24';
-import { clientOfDeal, duePurchase, expiryRulesFor, findLostRule } from '../domain';
-import { purchaseSignal } from '../workflows/client.messages';
-import { crmChangedSignal, reactivationChangedSignal, type LostTrigger } from '../workflows/lost-deal.messages';
-import { expiryChangedSignal, type expiryReminders } from '../workflows/expiry';
-import type { clientReactivation } from '../workflows/client';
-import type { lostDealReactivation } from '../workflows/lost-deal';
-import { clientWorkflowId, expiryWorkflowId, lostWorkflowId, type CrmEntity } from '../shared/names';
+import { clientOfDeal, duePurchase, expiryRulesFor, routeDeal, routeDeletedDeal, routeDeletedLead, routeLead, type Route } from '../domain';
+import { clientWorkflowId, type CrmEntity } from '../shared/names';
+import { createStarter } from '../temporal/starter';
+import type { LostTrigger } from '../workflows/lost-deal.messages';
 import type { CrmEventNotice, DispatchAction, DispatchReport, PurchaseFact } from './contracts';
 import { purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
 import { lossKeyOf } from './loss-key';
-import { isOurs, parseOriginKey, withTaxonomy, type ActivityDeps } from './shared';
+import { isOurs, withTaxonomy, type ActivityDeps } from './shared';
 
 export function createDispatchActivities(deps: ActivityDeps) {
-  const wf = deps.temporal.workflow;
-
-  async function describe(handle: WorkflowHandle) {
-    try {
-      return await handle.describe();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
-  }
-
-  /** Signals the workflow if it runs; reports what happened. */
-  async function signalIfRunning(workflowId: string, send: (h: WorkflowHandle) => Promise<void>, why: string): Promise<DispatchAction | undefined> {
-    const handle = wf.getHandle(workflowId);
-    const description = await describe(handle);
-    if (description?.status.name !== 'RUNNING') return undefined;
-    await send(handle);
-    return { kind: 'signalled', workflowId, why };
-  }
-
-  async function ensureLost(entity: CrmEntity, element: Deal | Lead, lossKey: string, why: string, trigger: LostTrigger): Promise<DispatchAction> {
-    const workflowId = lostWorkflowId(entity, element.id);
-    const handle = wf.getHandle(workflowId);
-    const description = await describe(handle);
-    if (description?.status.name === 'RUNNING') {
-      await handle.signal(crmChangedSignal, { lossKey, source: trigger });
-      return { kind: 'signalled', workflowId, why: 'the element changed while its reactivation runs' };
-    }
-    if (description && description.memo?.lossKey === lossKey) {
-      return { kind: 'none', workflowId, why: `this loss (${lossKey}) was already handled` };
-    }
-    await wf.start<typeof lostDealReactivation>('lostDealReactivation', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      memo: { lossKey },
-      args: [{ entity, id: element.id, attempt: 1, lostElementId: element.id, lossKey, trigger, history: [] }],
-    });
-    return { kind: 'started', workflowId, why };
-  }
+  const starter = createStarter(deps.temporal, deps.taskQueue);
 
   async function ensureClient(deal: Deal, purchase: PurchaseFact): Promise<DispatchAction | undefined> {
     const clients = deps.rules().clients;
     if (!clients) return undefined;
     const client = clientOfDeal({ companyId: deal.companyId ?? undefined, contactId: deal.contactId ?? undefined }, clients.clientOf);
     if (!client) return { kind: 'none', why: `won deal ${deal.id} has no client` };
-    const workflowId = clientWorkflowId(client.kind, client.id);
-    const description = await describe(wf.getHandle(workflowId));
-    if (description && description.status.name !== 'RUNNING') {
-      const handled = Date.parse(String(description.memo?.purchaseAt ?? ''));
-      if (!Number.isNaN(handled) && Date.parse(purchase.at) <= handled) {
-        return { kind: 'none', workflowId, why: `purchase ${deal.id} is not newer than the one the last run handled` };
-      }
-    }
-    await wf.signalWithStart<typeof clientReactivation, [PurchaseFact]>('clientReactivation', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      memo: { purchaseAt: purchase.at },
-      args: [{ client, purchase, cycle: 1, offersMade: [], history: [] }],
-      signal: purchaseSignal,
-      signalArgs: [purchase],
-    });
-    return { kind: description?.status.name === 'RUNNING' ? 'signalled' : 'started', workflowId, why: `purchase in deal ${deal.id}` };
+    return starter.ensureClient(client, purchase, deal.id);
   }
 
   async function ensureExpiry(deal: Deal, purchase: PurchaseFact): Promise<DispatchAction | undefined> {
@@ -90,70 +31,45 @@ export function createDispatchActivities(deps: ActivityDeps) {
     if (!expiry) return undefined;
     const sale = { at: new Date(purchase.at), categoryId: purchase.categoryId, items: purchase.items.map((i) => ({ productId: i.productId, sectionId: i.sectionId, quantity: i.quantity })), fields: deal.userFields };
     if (expiryRulesFor(expiry, sale).length === 0) return undefined;
-    const workflowId = expiryWorkflowId(deal.id);
-    const handle = wf.getHandle(workflowId);
-    const description = await describe(handle);
-    if (description?.status.name === 'RUNNING') {
-      await handle.signal(expiryChangedSignal);
-      return { kind: 'signalled', workflowId, why: 'the sold deal changed: re-plan its reminders' };
+    return starter.ensureExpiry(deal.id);
+  }
+
+  /** Carries out one route of a deal or lead (src/domain/routing.ts decided which). */
+  async function follow(route: Route, entity: CrmEntity, element: Deal | Lead | null, id: number, trigger: LostTrigger): Promise<(DispatchAction | undefined)[]> {
+    switch (route.scenario) {
+      case 'reactivationDeal':
+        return [await starter.reactivationDealChanged(route.workflowId, id, route.why)];
+      case 'lost':
+        if (route.action === 'start' && element) return [await starter.ensureLost({ entity, id, lossKey: lossKeyOf(element), trigger, why: route.why })];
+        if (route.action === 'signal') return [await starter.lostChanged(entity, id, route.why)];
+        return [{ kind: 'none', why: route.why }];
+      case 'expiry':
+        return [await starter.expiryChanged(id, route.why)];
+      case 'purchase': {
+        const deal = element as Deal;
+        const purchase = await readPurchase(deps, deal);
+        return [route.client ? await ensureClient(deal, purchase) : undefined, route.expiry ? await ensureExpiry(deal, purchase) : undefined];
+      }
     }
-    if (description) return { kind: 'none', workflowId, why: 'its reminders were already made' };
-    await wf.start<typeof expiryReminders>('expiryReminders', { workflowId, taskQueue: deps.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [{ dealId: deal.id }] });
-    return { kind: 'started', workflowId, why: `sold deal ${deal.id} has an expiry rule` };
+  }
+
+  async function followAll(routes: Route[], entity: CrmEntity, element: Deal | Lead | null, id: number, trigger: LostTrigger): Promise<(DispatchAction | undefined)[]> {
+    const actions: (DispatchAction | undefined)[] = [];
+    for (const route of routes) actions.push(...(await follow(route, entity, element, id, trigger)));
+    return actions;
   }
 
   async function dispatchDeal(id: number, trigger: LostTrigger): Promise<DispatchAction[]> {
     const deal = await deps.crm.getDeal(id);
-    const actions: (DispatchAction | undefined)[] = [];
-    if (!deal) {
-      actions.push(await signalIfRunning(lostWorkflowId('deal', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'the deal was deleted'));
-      actions.push(await signalIfRunning(expiryWorkflowId(id), (h) => h.signal(expiryChangedSignal), 'the deal was deleted'));
-      return done(actions, `deal ${id} no longer exists`);
-    }
-    const origin = isOurs(deal) ? parseOriginKey(deal.originId) : undefined;
-    if (origin?.workflowId.startsWith('reactivation-')) {
-      actions.push(
-        await signalIfRunning(origin.workflowId, (h) => h.signal(reactivationChangedSignal, { dealId: deal.id }), `its reactivation deal ${deal.id} changed`),
-      );
-    }
-    const rules = deps.rules();
-    if (deal.stageSemantic === 'F' && !origin) {
-      const found = findLostRule(rules, { entity: 'deal', categoryId: deal.categoryId, stageId: deal.stageId, fields: deal.userFields });
-      actions.push(
-        found.decision === 'reactivate'
-          ? await ensureLost('deal', deal, lossKeyOf(deal), found.why, trigger)
-          : { kind: 'none', why: found.why },
-      );
-    } else if (!origin) {
-      actions.push(
-        await signalIfRunning(lostWorkflowId('deal', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'a lost deal changed (re-opened or edited)'),
-      );
-    }
-    if (deal.stageSemantic === 'S') {
-      const wonInClients = !!rules.clients?.enabled && rules.clients.wonIn.includes(deal.categoryId);
-      const wonInExpiry = !!rules.expiry?.enabled && rules.expiry.wonIn.includes(deal.categoryId);
-      if (wonInClients || wonInExpiry) {
-        const purchase = await readPurchase(deps, deal);
-        if (wonInClients) actions.push(await ensureClient(deal, purchase));
-        if (wonInExpiry) actions.push(await ensureExpiry(deal, purchase));
-      }
-    }
-    return done(actions, `deal ${id} (stage ${deal.stageId}) concerns no scenario`);
+    if (!deal) return done(await followAll(routeDeletedDeal(), 'deal', null, id, trigger), `deal ${id} no longer exists`);
+    const routes = routeDeal({ ...deal, ours: isOurs(deal) }, deps.rules());
+    return done(await followAll(routes, 'deal', deal, id, trigger), `deal ${id} (stage ${deal.stageId}) concerns no scenario`);
   }
 
   async function dispatchLead(id: number, trigger: LostTrigger): Promise<DispatchAction[]> {
     const lead = await deps.crm.getLead(id);
-    if (!lead) {
-      return done([await signalIfRunning(lostWorkflowId('lead', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'the lead was deleted')], `lead ${id} no longer exists`);
-    }
-    if (lead.statusSemantic === 'F') {
-      const found = findLostRule(deps.rules(), { entity: 'lead', statusId: lead.statusId, fields: lead.userFields });
-      return [found.decision === 'reactivate' ? await ensureLost('lead', lead, lossKeyOf(lead), found.why, trigger) : { kind: 'none', why: found.why }];
-    }
-    return done(
-      [await signalIfRunning(lostWorkflowId('lead', id), (h) => h.signal(crmChangedSignal, { source: 'webhook' }), 'a junk lead changed')],
-      `lead ${id} (status ${lead.statusId}) concerns no scenario`,
-    );
+    if (!lead) return done(await followAll(routeDeletedLead(), 'lead', null, id, trigger), `lead ${id} no longer exists`);
+    return done(await followAll(routeLead(lead, deps.rules()), 'lead', lead, id, trigger), `lead ${id} (status ${lead.statusId}) concerns no scenario`);
   }
 
   async function dispatchCrmEvents({ entity, id, events }: { entity: CrmEntity; id: number; events: CrmEventNotice[] }): Promise<DispatchReport> {
@@ -190,8 +106,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
     report.clients = latest.size;
     const zone = rules.defaults.calendar.timeZone;
     for (const [workflowId, deal] of latest) {
-      const description = await describe(wf.getHandle(workflowId));
-      if (description?.status.name === 'RUNNING') {
+      if (starter.running(await starter.describe(workflowId))) {
         report.running++;
         continue;
       }

@@ -1,12 +1,14 @@
 /**
  * Reconciliation: list the deals and leads changed since the watermark (paged by ID, within
  * the REST limits), read the offline-event queue where the portal keeps one, and hand every
- * element that may concern a scenario to its inbox workflow — the same hand-off as the webhook.
+ * element that may concern a scenario (src/domain/routing.ts) to its inbox workflow through the
+ * one starter — the same hand-off as the webhook.
  */
 import { heartbeat } from '@temporalio/activity';
-import { handOffEvent } from '../api/bitrix24-events';
 import { restDateTime } from '../bitrix24';
+import { entityOfEvent, mayConcern } from '../domain/routing';
 import type { CrmEntity } from '../shared/names';
+import { createStarter } from '../temporal/starter';
 import type { ReconcileReport } from './contracts';
 import { ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 
@@ -15,6 +17,7 @@ const OVERLAP_MS = 2 * 60 * 1000;
 
 export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?: boolean }) {
   const now = () => deps.now?.() ?? new Date();
+  const starter = createStarter(deps.temporal, deps.taskQueue);
 
   async function reconcileChanges({ since }: { since: string }): Promise<ReconcileReport> {
     const startedAt = now();
@@ -30,7 +33,7 @@ export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?:
     )) {
       report.scanned.deals += page.length;
       for (const row of page) {
-        if (row.STAGE_SEMANTIC_ID === 'F' || row.STAGE_SEMANTIC_ID === 'S' || row.ORIGINATOR_ID === ORIGINATOR) {
+        if (mayConcern('deal', { semantic: row.STAGE_SEMANTIC_ID, ours: row.ORIGINATOR_ID === ORIGINATOR })) {
           elements.set(`deal-${row.ID}`, { entity: 'deal', id: Number(row.ID) });
         }
       }
@@ -42,7 +45,7 @@ export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?:
       { fastById: true },
     )) {
       report.scanned.leads += page.length;
-      for (const row of page) if (row.STATUS_SEMANTIC_ID === 'F') elements.set(`lead-${row.ID}`, { entity: 'lead', id: Number(row.ID) });
+      for (const row of page) if (mayConcern('lead', { semantic: row.STATUS_SEMANTIC_ID })) elements.set(`lead-${row.ID}`, { entity: 'lead', id: Number(row.ID) });
       heartbeat(report.scanned);
     }
     if (deps.offlineEvents) {
@@ -50,13 +53,13 @@ export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?:
       report.scanned.offlineEvents = events.length;
       for (const event of events) {
         const id = Number((event.data as { FIELDS?: { ID?: unknown } } | null)?.FIELDS?.ID);
-        if (!Number.isInteger(id) || id <= 0) continue;
-        const entity: CrmEntity = event.event.toUpperCase().includes('LEAD') ? 'lead' : 'deal';
+        const entity = entityOfEvent(event.event);
+        if (!Number.isInteger(id) || id <= 0 || !entity) continue;
         elements.set(`${entity}-${id}`, { entity, id });
       }
     }
     for (const [key, { entity, id }] of elements) {
-      await handOffEvent(deps.temporal, deps.taskQueue, entity, id, { event: 'RECONCILE', at: startedAt.toISOString(), source: 'reconcile' });
+      await starter.handOffEvent(entity, id, { event: 'RECONCILE', at: startedAt.toISOString(), source: 'reconcile' });
       report.handedOff++;
       if (report.sample.length < 100) report.sample.push(key);
     }

@@ -28,15 +28,8 @@ export interface ActivityDeps {
 /** ORIGINATOR_ID of every element the service creates (with ORIGIN_ID = idempotency key). */
 export const ORIGINATOR = SERVICE_ID;
 
-/** `<workflow id>#<step>`: unique per created element, stable across activity retries. */
-export function originKey(workflowId: string, step: string | number): string {
-  return `${workflowId}#${step}`;
-}
-
-export function parseOriginKey(originId: string | null): { workflowId: string; step: string } | undefined {
-  const match = originId ? /^([a-z-]+-\d+)#(.+)$/.exec(originId) : null;
-  return match ? { workflowId: match[1], step: match[2] } : undefined;
-}
+// Origin keys are built and parsed in src/shared/names.ts; re-exported for the activity groups.
+export { originKey, parseOriginKey } from '../shared/names';
 
 export function isOurs(deal: Pick<Deal, 'originatorId'>): boolean {
   return deal.originatorId === ORIGINATOR;

@@ -7,6 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ORIGINATOR } from '../activities/shared';
+import { parseOriginKey } from '../shared/names';
 import type { CrmApi } from '../bitrix24';
 import type { Rules } from '../config/rules';
 import { parseReactivationOrigin, type AnalyticsNames, type ReactivationDealRow, type UpcomingWait } from '../domain/analytics';
@@ -83,7 +84,8 @@ export function createAnalyticsReader(deps: AnalyticsReaderDeps): AnalyticsReade
     const sourceOf = new Map<ReactivationDealRow, number>();
     deals.forEach((d, i) => {
       const origin = parseReactivationOrigin(d.originId);
-      const source = num(d.userFields[m.sourceField]) ?? (d.originId?.startsWith('reactivation-deal-') ? origin?.sourceId : null);
+      const from = parseOriginKey(d.originId)?.workflow;
+      const source = num(d.userFields[m.sourceField]) ?? (from?.scenario === 'lost' && from.entity === 'deal' ? from.id : null);
       if (!rows[i]!.reasonMark?.trim() && origin?.kind === 'lost' && source) sourceOf.set(rows[i]!, source);
     });
     const ids = [...new Set(sourceOf.values())];

@@ -8,11 +8,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import type { CrmEventNotice } from '../activities/contracts';
-import { crmEventSignal, crmEvents } from '../workflows/crm-events';
+import { entityOfEvent } from '../domain/routing';
 import type { Logger } from '../shared/log';
-import { crmEventsWorkflowId, type CrmEntity } from '../shared/names';
-import { bitrix24EventSchema, describeIssues, LEAD_EVENTS } from './schemas';
+import { createStarter } from '../temporal/starter';
+import { bitrix24EventSchema, describeIssues } from './schemas';
 
 export interface BridgeCounters {
   accepted: number;
@@ -35,29 +34,9 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b) && expected.length > 0;
 }
 
-export async function handOffEvent(
-  temporal: Client,
-  taskQueue: string,
-  entity: CrmEntity,
-  id: number,
-  notice: CrmEventNotice,
-  /** Backfill spreads its hand-offs: the inbox starts only after this delay. */
-  opts: { startDelayMs?: number } = {},
-): Promise<string> {
-  const workflowId = crmEventsWorkflowId(entity, id);
-  await temporal.workflow.signalWithStart(crmEvents, {
-    workflowId,
-    taskQueue,
-    args: [{ entity, id }],
-    signal: crmEventSignal,
-    signalArgs: [notice],
-    ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
-  });
-  return workflowId;
-}
-
 export function createEventBridge(deps: BridgeDeps): { router: Router; counters: BridgeCounters } {
   const counters: BridgeCounters = { accepted: 0, rejectedToken: 0, rejectedPayload: 0, failedHandOff: 0 };
+  const starter = createStarter(deps.temporal, deps.taskQueue);
   const router = Router();
   router.use(express.urlencoded({ extended: true, limit: '64kb', parameterLimit: 200 }));
   router.use(express.json({ limit: '64kb' }));
@@ -84,11 +63,12 @@ export function createEventBridge(deps: BridgeDeps): { router: Router; counters:
       return;
     }
     const event = parsed.data;
-    const entity: CrmEntity = (LEAD_EVENTS as readonly string[]).includes(event.event) ? 'lead' : 'deal';
+    // The schema admits deal and lead events only.
+    const entity = entityOfEvent(event.event) ?? 'deal';
     const id = event.data.FIELDS.ID;
     const at = event.ts ? new Date(event.ts * 1000).toISOString() : new Date().toISOString();
     try {
-      const workflowId = await handOffEvent(deps.temporal, deps.taskQueue, entity, id, { event: event.event, at, source: 'webhook' });
+      const workflowId = await starter.handOffEvent(entity, id, { event: event.event, at, source: 'webhook' });
       counters.accepted++;
       deps.log.info('bitrix24 event handed to temporal', { event: event.event, entity, id, workflowId });
       res.json({ ok: true, workflowId });

@@ -10,9 +10,8 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { QueryDefinition } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ZodType } from 'zod';
-import { lostDealReactivation } from '../workflows/lost-deal';
 import {
   cancelSignal,
   lostDealStatusQuery,
@@ -20,7 +19,8 @@ import {
   setReturnDateUpdate,
 } from '../workflows/lost-deal.messages';
 import type { Logger } from '../shared/log';
-import { clientWorkflowId, lostWorkflowId } from '../shared/names';
+import type { CancelRequest } from '../workflows/common.messages';
+import { createStarter, firstAttempt } from '../temporal/starter';
 import { clientCancelSignal, clientPostponeUpdate, clientStatusQuery, setNextDateUpdate } from '../workflows/client.messages';
 import { tokenMatches } from './bitrix24-events';
 import {
@@ -58,6 +58,7 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
 
 export function createManagerRouter(deps: ManagerDeps): Router {
   const router = Router();
+  const starter = createStarter(deps.temporal, deps.taskQueue);
   router.use(express.json({ limit: '16kb' }));
   router.use((req, res, next) => {
     const header = req.get('authorization') ?? '';
@@ -82,30 +83,14 @@ export function createManagerRouter(deps: ManagerDeps): Router {
 
   const handleFor = (req: Request) => {
     const { entity, id } = parse(entityParamsSchema, req.params);
-    return deps.temporal.workflow.getHandle(lostWorkflowId(entity, id));
+    return starter.lostHandle(entity, id);
   };
 
   router.post(
     '/reactivations',
     handle(async (req) => {
       const body = parse(startReactivationSchema, req.body);
-      const workflowId = lostWorkflowId(body.entity, body.id);
-      await deps.temporal.workflow.start(lostDealReactivation, {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [
-          {
-            entity: body.entity,
-            id: body.id,
-            attempt: 1,
-            lostElementId: body.id,
-            lossKey: 'api',
-            trigger: 'api',
-            managerReturnAt: body.returnAt,
-            history: [],
-          },
-        ],
-      });
+      const workflowId = await starter.startLostRun(firstAttempt(body.entity, body.id, 'api', body.returnAt), { failIfRunning: true });
       deps.log.info('reactivation started by the manager api', { workflowId });
       return { status: 201, body: { workflowId } };
     }),
@@ -116,37 +101,33 @@ export function createManagerRouter(deps: ManagerDeps): Router {
     handle(async (req) => ({ body: await statusOf(handleFor(req), lostDealStatusQuery) })),
   );
 
-  router.put(
-    '/reactivations/:entity/:id/return-date',
-    handle(async (req) => {
-      const body = parse(setReturnDateSchema, req.body);
-      const result = await handleFor(req).executeUpdate(setReturnDateUpdate, { args: [body] });
-      return { body: result };
-    }),
-  );
+  /** A manager's change, validated, sent to the workflow as a Temporal Update: it answers or rejects with the reason. */
+  function updateRoute<A, R>(method: 'put' | 'post', path: string, schema: ZodType<A>, handleOf: (req: Request) => WorkflowHandle, update: UpdateDefinition<R, [A]>) {
+    router[method](
+      path,
+      handle(async (req) => ({ body: await handleOf(req).executeUpdate(update, { args: [parse(schema, req.body)] }) })),
+    );
+  }
 
-  router.post(
-    '/reactivations/:entity/:id/postpone',
-    handle(async (req) => {
-      const body = parse(postponeSchema, req.body);
-      const result = await handleFor(req).executeUpdate(postponeUpdate, { args: [body] });
-      return { body: result };
-    }),
-  );
+  /** Cancel: a signal (the workflow stops at its next step), answered 202. */
+  function cancelRoute(path: string, handleOf: (req: Request) => WorkflowHandle, signal: SignalDefinition<[CancelRequest]>) {
+    router.post(
+      path,
+      handle(async (req) => {
+        await handleOf(req).signal(signal, parse(cancelSchema, req.body));
+        return { status: 202, body: { ok: true } };
+      }),
+    );
+  }
 
-  router.post(
-    '/reactivations/:entity/:id/cancel',
-    handle(async (req) => {
-      const body = parse(cancelSchema, req.body);
-      await handleFor(req).signal(cancelSignal, body);
-      return { status: 202, body: { ok: true } };
-    }),
-  );
+  updateRoute('put', '/reactivations/:entity/:id/return-date', setReturnDateSchema, handleFor, setReturnDateUpdate);
+  updateRoute('post', '/reactivations/:entity/:id/postpone', postponeSchema, handleFor, postponeUpdate);
+  cancelRoute('/reactivations/:entity/:id/cancel', handleFor, cancelSignal);
 
   // ---- client purchase cycles ----
   const clientHandle = (req: Request) => {
     const { kind, id } = parse(clientParamsSchema, req.params);
-    return deps.temporal.workflow.getHandle(clientWorkflowId(kind, id));
+    return starter.clientHandle(kind, id);
   };
 
   router.get(
@@ -154,30 +135,9 @@ export function createManagerRouter(deps: ManagerDeps): Router {
     handle(async (req) => ({ body: await statusOf(clientHandle(req), clientStatusQuery) })),
   );
 
-  router.put(
-    '/clients/:kind/:id/next-date',
-    handle(async (req) => {
-      const body = parse(setNextDateSchema, req.body);
-      return { body: await clientHandle(req).executeUpdate(setNextDateUpdate, { args: [body] }) };
-    }),
-  );
-
-  router.post(
-    '/clients/:kind/:id/postpone',
-    handle(async (req) => {
-      const body = parse(postponeSchema, req.body);
-      return { body: await clientHandle(req).executeUpdate(clientPostponeUpdate, { args: [body] }) };
-    }),
-  );
-
-  router.post(
-    '/clients/:kind/:id/cancel',
-    handle(async (req) => {
-      const body = parse(cancelSchema, req.body);
-      await clientHandle(req).signal(clientCancelSignal, body);
-      return { status: 202, body: { ok: true } };
-    }),
-  );
+  updateRoute('put', '/clients/:kind/:id/next-date', setNextDateSchema, clientHandle, setNextDateUpdate);
+  updateRoute('post', '/clients/:kind/:id/postpone', postponeSchema, clientHandle, clientPostponeUpdate);
+  cancelRoute('/clients/:kind/:id/cancel', clientHandle, clientCancelSignal);
 
   return router;
 }

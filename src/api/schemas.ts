@@ -2,6 +2,7 @@
  * zod schemas of every HTTP input: Bitrix24 outbound events and the manager API.
  */
 import { z } from 'zod';
+import { DEAL_EVENTS, LEAD_EVENTS } from '../domain/routing';
 
 /**
  * A JSON number, or a string of decimal digits as form fields and URL params carry it. Nothing
@@ -15,8 +16,8 @@ const positiveId = decimal(
   z.number({ error: 'expected a numeric id' }).int('expected a whole number').positive('expected a positive id').max(Number.MAX_SAFE_INTEGER),
 );
 
-export const DEAL_EVENTS = ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE', 'ONCRMDEALMOVETOCATEGORY'] as const;
-export const LEAD_EVENTS = ['ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE'] as const;
+// The events the service handles are routing's (src/domain/routing.ts); re-exported for setup and tests.
+export { DEAL_EVENTS, LEAD_EVENTS };
 
 /**
  * A Bitrix24 outbound event as parsed from `application/x-www-form-urlencoded`

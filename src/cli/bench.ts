@@ -39,10 +39,10 @@ import type { SandboxHandle } from '../sandbox/types';
 import { DEMO } from '../sandbox/seed';
 import { freePort } from '../shared/dev-server';
 import { createMemoryLogger } from '../shared/log';
-import { lostWorkflowId, SERVICE_ID } from '../shared/names';
+import { lostWorkflowId, SERVICE_ID, TASK_QUEUE } from '../shared/names';
+import { createStarter, firstAttempt } from '../temporal/starter';
 import { temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
-import type { LostDealInput } from '../workflows/lost-deal.messages';
 import { sandboxAdmin } from './sandbox-admin';
 import { startService, type RunningService } from './start';
 
@@ -405,8 +405,7 @@ async function benchLost(service: RunningService, temporal: Client, logLines: st
 
     // Stop the N workflows (they follow their deals) and let the portal's echo events settle.
     await pool(n, 16, async (i) => {
-      const handle = temporal.workflow.getHandle(lostWorkflowId('deal', dealIds[i]));
-      await handle.signal('cancel', { reason: 'bench run over', by: 'bench' }).catch(() => undefined);
+      await createStarter(temporal, TASK_QUEUE).cancelLost('deal', dealIds[i]!, { reason: 'bench run over', by: 'bench' }).catch(() => undefined);
     });
     await portal.waitForDeliveries();
     let size = -1;
@@ -540,10 +539,10 @@ async function benchMemory(address: string, temporal: Client, opts: BenchOptions
     await next('ok');
     progress(`memory: starting ${m} lostDealReactivation workflows (all wake at ${new Date(wakeAtMs).toISOString().slice(11, 19)})`);
     const runTag = Date.now().toString(36);
+    const starter = createStarter(temporal, MEMORY_QUEUE);
     const t0 = Date.now();
     await pool(m, 32, async (i) => {
-      const input: LostDealInput = { entity: 'deal', id: 9_000_000 + i, attempt: 1, lostElementId: 9_000_000 + i, lossKey: 'LOSE@bench', trigger: 'webhook', history: [] };
-      await temporal.workflow.start('lostDealReactivation', { workflowId: `bench-sleep-${runTag}-${i}`, taskQueue: MEMORY_QUEUE, args: [input] });
+      await starter.startLostRun(firstAttempt('deal', 9_000_000 + i, 'webhook'), { workflowId: `bench-sleep-${runTag}-${i}`, taskQueue: MEMORY_QUEUE, failIfRunning: true });
     });
     const startSeconds = (Date.now() - t0) / 1000;
     progress(`memory: ${m} started in ${round(startSeconds, 1)} s (${round(m / startSeconds)} starts/s); waiting until all sleep`);

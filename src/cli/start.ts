@@ -30,7 +30,7 @@ import { ensureSearchAttributes, portInUse, spawnDevServer, waitForTemporal } fr
 import { TASK_QUEUE } from '../shared/names';
 import { findTemporalCli, temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
-import { ensureSchedules } from '../schedules';
+import { ensureSchedules } from '../temporal/schedules';
 import { retryInBackground } from '../shared/retry';
 import { removeSandboxAdminInfo, writeSandboxAdminInfo } from './sandbox-admin';
 

@@ -5,6 +5,7 @@
  * and the waits Temporal holds, and passes them in with `now`.
  */
 import { DateTime } from 'luxon';
+import { parseOriginKey, type WorkflowKey } from '../shared/names';
 
 export type ReactivationKind = 'lost' | 'client' | 'expiry';
 export type StageSemantic = 'P' | 'S' | 'F';
@@ -95,18 +96,14 @@ export interface AnalyticsReport {
 }
 
 const DAY_MS = 86_400_000;
-const ORIGIN = /^(reactivation-(?:deal|lead)|client-(?:company|contact)|expiry-deal)-(\d+)#(.+)$/;
-const KINDS: Record<string, ReactivationKind> = { reactivation: 'lost', client: 'client', expiry: 'expiry' };
+const KINDS: Record<WorkflowKey['scenario'], ReactivationKind | undefined> = { lost: 'lost', client: 'client', expiry: 'expiry', inbox: undefined };
 
 /** What ORIGIN_ID tells: the scenario, the source element or client id, and the step. */
 export function parseReactivationOrigin(originId: string | null): { kind: ReactivationKind; sourceId: number; step: string; attempt: number | null } | null {
-  const m = originId ? ORIGIN.exec(originId) : null;
-  if (!m) return null;
-  const kind = KINDS[m[1]!.split('-')[0]!]!;
-  const step = m[3]!;
-  // lost: `#<attempt>`; client: `#p<purchase deal>-<cycle>-<touch>`.
-  const n = kind === 'lost' ? /^(\d+)$/.exec(step)?.[1] : kind === 'client' ? /^p\d+-(\d+)-/.exec(step)?.[1] : undefined;
-  return { kind, sourceId: Number(m[2]), step, attempt: n ? Number(n) : null };
+  const origin = parseOriginKey(originId);
+  const kind = origin?.workflow && KINDS[origin.workflow.scenario];
+  if (!origin?.workflow || !kind) return null;
+  return { kind, sourceId: origin.workflow.id, step: origin.step, attempt: origin.attempt };
 }
 
 function reasonOf(row: ReactivationDealRow, origin: NonNullable<ReturnType<typeof parseReactivationOrigin>>, names: AnalyticsNames): string {

@@ -9,6 +9,7 @@ export * from './dates';
 export * from './durations';
 export * from './expiry';
 export * from './lost-rules';
+export * from './routing';
 export * from './notifications';
 export * from './purchases';
 export * from './reactivation';

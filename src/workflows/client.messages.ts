@@ -1,7 +1,7 @@
 /** The client purchase-cycle workflow's contract: input, status and messages. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClientRef, ClientTouch, PurchaseFact } from '../activities/contracts';
-import type { CancelRequest, PostponeRequest } from './lost-deal.messages';
+import type { CancelRequest, PostponeRequest } from './common.messages';
 
 export interface ClientCycleRecord {
   cycle: number;
@@ -48,3 +48,7 @@ export const purchaseSignal = defineSignal<[PurchaseFact]>('purchase');
 export const clientCancelSignal = defineSignal<[CancelRequest]>('cancel');
 export const setNextDateUpdate = defineUpdate<{ dueAt: string }, [{ dueAt: string; by?: string }]>('setNextDate');
 export const clientPostponeUpdate = defineUpdate<{ dueAt: string }, [PostponeRequest]>('postpone');
+
+/** The workflow type, as its starters (src/temporal/starter.ts) name and call it. */
+export const CLIENT_WORKFLOW = 'clientReactivation';
+export type ClientWorkflow = (input: ClientInput) => Promise<ClientResult>;

@@ -5,19 +5,11 @@
  * (lost-deal reactivation, client purchase cycle, expiry reminders). Repeated deliveries of
  * one event cost one re-read, never a second scenario workflow.
  */
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DispatchActivities } from '../activities/dispatch';
 import type { CrmEventNotice, DispatchReport } from '../activities/contracts';
-import type { CrmEntity } from '../shared/names';
+import { crmEventSignal, crmEventsReportQuery, type CrmEventsInput } from './crm-events.messages';
 import { crmCall } from './common';
-
-export interface CrmEventsInput {
-  entity: CrmEntity;
-  id: number;
-}
-
-export const crmEventSignal = defineSignal<[CrmEventNotice]>('crmEvent');
-export const crmEventsReportQuery = defineQuery<DispatchReport[]>('report');
 
 const { dispatchCrmEvents } = proxyActivities<DispatchActivities>(crmCall);
 

@@ -8,36 +8,17 @@
 import {
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExpiryActivities } from '../activities/expiry';
-import type { ExpiryPlan, ExpiryReminder } from '../activities/contracts';
+import type { ExpiryPlan } from '../activities/contracts';
 import { SA } from '../shared/search-attributes';
 import { crmCall, setSearchAttributes, waitUntil } from './common';
-import type { CancelRequest } from './lost-deal.messages';
-
-export interface ExpiryInput {
-  dealId: number;
-  /** Reminder keys already performed (kept when re-planned). */
-  done?: string[];
-}
-
-export interface ExpiryStatus {
-  dealId: number;
-  phase: 'planning' | 'waiting' | 'done' | 'skipped' | 'cancelled';
-  why: string;
-  expiresAt?: string;
-  reminders: (ExpiryReminder & { done: boolean })[];
-}
-
-export const expiryStatusQuery = defineQuery<ExpiryStatus>('status');
-export const expiryChangedSignal = defineSignal('crmChanged');
-export const expiryCancelSignal = defineSignal<[CancelRequest]>('cancel');
+import type { CancelRequest } from './common.messages';
+import { expiryCancelSignal, expiryChangedSignal, expiryStatusQuery, type ExpiryInput, type ExpiryStatus } from './expiry.messages';
 
 const crm = proxyActivities<ExpiryActivities>(crmCall);
 

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CrmEntity } from '../shared/names';
+import type { CancelRequest, PostponeRequest } from './common.messages';
 
 export type LostTrigger = 'webhook' | 'reconcile' | 'backfill' | 'api';
 
@@ -26,8 +27,6 @@ export interface LostDealInput {
   attempt: number;
   /** The element whose loss this run plans from: the original, or the last reactivation deal. */
   lostElementId: number;
-  /** Identifies this loss (stage + time it moved there); a repeated event of it changes nothing. */
-  lossKey: string;
   trigger: LostTrigger;
   /** A return date a manager chose before the run started (API), ISO 8601. */
   managerReturnAt?: string;
@@ -72,16 +71,7 @@ export interface SetReturnDateRequest {
   by?: string;
 }
 
-export interface PostponeRequest {
-  /** Whole days added to the current return date. */
-  days: number;
-  by?: string;
-}
-
-export interface CancelRequest {
-  reason: string;
-  by?: string;
-}
+export type { CancelRequest, PostponeRequest } from './common.messages';
 
 export const lostDealStatusQuery = defineQuery<LostDealStatus>('status');
 /** Validated update: answers with the new return date or rejects with the reason. */
@@ -89,6 +79,10 @@ export const setReturnDateUpdate = defineUpdate<{ returnAt: string }, [SetReturn
 export const postponeUpdate = defineUpdate<{ returnAt: string }, [PostponeRequest]>('postpone');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** The CRM element changed (webhook or reconciliation): re-read it and re-plan. */
-export const crmChangedSignal = defineSignal<[{ lossKey?: string; source: LostTrigger }]>('crmChanged');
+export const crmChangedSignal = defineSignal<[{ source: LostTrigger }]>('crmChanged');
 /** The reactivation deal of the current attempt changed: check its outcome. */
 export const reactivationChangedSignal = defineSignal<[{ dealId: number }]>('reactivationChanged');
+
+/** The workflow type, as its starters (src/temporal/starter.ts) name and call it. */
+export const LOST_DEAL_WORKFLOW = 'lostDealReactivation';
+export type LostDealWorkflow = (input: LostDealInput) => Promise<LostDealResult>;

@@ -197,7 +197,6 @@ export async function lostDealReactivation(input: LostDealInput): Promise<LostDe
         id,
         attempt: attempt + 1,
         lostElementId: made.elementId,
-        lossKey: `${outcome.stageId}@${outcome.lostAt}`,
         trigger: input.trigger,
         history,
       });

@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { handOffEvent } from '../../src/api/bitrix24-events';
 import { autoSpreadMs, backfillStreams, resolveSince } from '../../src/backfill/backfill';
 import { CheckpointError, emptyStreams, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/backfill/checkpoint';
 import { consoleReporter, type BackfillProgress } from '../../src/backfill/progress';
 import { backfillFlags } from '../../src/cli/backfill';
 import { loadRulesText } from '../../src/config/rules';
+import { createStarter } from '../../src/temporal/starter';
 import { parseFlags, readFlags, UsageError } from '../../src/setup/cli-support';
 
 const KINDS = { since: 'string', 'dry-run': 'boolean', spread: 'string', resume: 'boolean', 'ca-file': 'string', help: 'boolean' } as const;
@@ -94,8 +94,8 @@ expiry: { wonIn: [7], rules: [{ name: Лицензии, expiresAt: { kind: field
       },
     } as unknown as Client;
     const notice = { event: 'BACKFILL', at: '2025-01-01T00:00:00.000Z', source: 'backfill' as const };
-    await handOffEvent(fake, 'q', 'deal', 7, notice, { startDelayMs: 90_000 });
-    await handOffEvent(fake, 'q', 'lead', 8, notice, { startDelayMs: 0 });
+    await createStarter(fake, 'q').handOffEvent('deal', 7, notice, { startDelayMs: 90_000 });
+    await createStarter(fake, 'q').handOffEvent('lead', 8, notice, { startDelayMs: 0 });
     assert.deepEqual(calls.map((c) => [c.workflowId, c.startDelay]), [['crm-events-deal-7', 90_000], ['crm-events-lead-8', undefined]]);
     assert.deepEqual(calls[0]!.args, [{ entity: 'deal', id: 7 }]);
   });

@@ -18,7 +18,7 @@ import type { CallLogEntry } from '../../src/sandbox/calllog';
 import { DEMO } from '../../src/sandbox';
 import { clientWorkflowId, crmEventsWorkflowId, expiryWorkflowId, lostWorkflowId } from '../../src/shared/names';
 import { clientStatusQuery, type ClientResult } from '../../src/workflows/client.messages';
-import { expiryStatusQuery, type ExpiryStatus } from '../../src/workflows/expiry';
+import { expiryStatusQuery, type ExpiryStatus } from '../../src/workflows/expiry.messages';
 import { api, E2E_RULES, eventually, notificationsTo, reactivationDeals, startStack, todosOf, type Rec, type Stack } from './stack';
 
 const DEAL = 2; // CRM owner type id of deals

@@ -14,7 +14,7 @@ import YAML from 'yaml';
 import { EnvError, loadEnv } from '../../src/config/env';
 import { loadRulesText, RulesError } from '../../src/config/rules';
 import { crmEventsWorkflowId, lostWorkflowId } from '../../src/shared/names';
-import { crmEventSignal } from '../../src/workflows/crm-events';
+import { crmEventSignal } from '../../src/workflows/crm-events.messages';
 import {
   crmChangedSignal,
   lostDealStatusQuery,

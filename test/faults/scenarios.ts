@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { ScheduleOverlapPolicy, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { ReconcileReport } from '../../src/activities/contracts';
 import { loadRulesText } from '../../src/config/rules';
-import { RECONCILE_SCHEDULE_ID } from '../../src/schedules';
+import { RECONCILE_SCHEDULE_ID } from '../../src/temporal/schedules';
 import { crmEventsWorkflowId, lostWorkflowId } from '../../src/shared/names';
 import { lostDealStatusQuery, type LostDealResult } from '../../src/workflows/lost-deal.messages';
 import { E2E_RULES, eventually, ORIGINATOR, type ProcessStack, type Rec } from '../e2e/stack';

@@ -12,7 +12,8 @@ import type { ClientInspection, ClientPlan, ClientTouchRequest, ExpiryPlan, Purc
 import { createWorker } from '../../src/worker';
 import { clientReactivation } from '../../src/workflows/client';
 import { clientStatusQuery, purchaseSignal, type ClientInput } from '../../src/workflows/client.messages';
-import { expiryChangedSignal, expiryReminders, expiryStatusQuery } from '../../src/workflows/expiry';
+import { expiryReminders } from '../../src/workflows/expiry';
+import { expiryChangedSignal, expiryStatusQuery } from '../../src/workflows/expiry.messages';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
 import { recordHistory } from '../support/histories';
 

@@ -96,7 +96,6 @@ const input = (over: Partial<LostDealInput> = {}): LostDealInput => ({
   id: 42,
   attempt: 1,
   lostElementId: 42,
-  lossKey: 'LOSE@2026-01-01T00:00:00Z',
   trigger: 'webhook',
   history: [],
   ...over,

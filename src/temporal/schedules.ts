@@ -4,7 +4,7 @@
  * start-up by the process that runs the worker.
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { TASK_QUEUE } from './shared/names';
+import { TASK_QUEUE } from '../shared/names';
 
 export const RECONCILE_SCHEDULE_ID = 'reconcile-crm-changes';
 export const DORMANT_SCHEDULE_ID = 'scan-dormant-clients';
@@ -39,32 +39,11 @@ async function upsert(client: Client, scheduleId: string, every: number, workflo
 export async function ensureSchedules(client: Client, settings: ScheduleSettings): Promise<Record<string, string>> {
   const taskQueue = settings.taskQueue ?? TASK_QUEUE;
   const result: Record<string, string> = {};
-  if (settings.reconcileEvery) {
-    result[RECONCILE_SCHEDULE_ID] = await upsert(
-      client,
-      RECONCILE_SCHEDULE_ID,
-      settings.reconcileEvery,
-      'reconcile',
-      [{}],
-      taskQueue,
-      'Lists deals and leads changed since the last run and hands them to their inbox workflows (lost webhooks).',
-    );
-  } else {
-    result[RECONCILE_SCHEDULE_ID] = await remove(client, RECONCILE_SCHEDULE_ID);
-  }
-  if (settings.dormantScanEvery) {
-    result[DORMANT_SCHEDULE_ID] = await upsert(
-      client,
-      DORMANT_SCHEDULE_ID,
-      settings.dormantScanEvery,
-      'dormantScan',
-      [{ dryRun: false }],
-      taskQueue,
-      'Finds clients whose last purchase is older than their period and who have no running workflow.',
-    );
-  } else {
-    result[DORMANT_SCHEDULE_ID] = await remove(client, DORMANT_SCHEDULE_ID);
-  }
+  const ensure = async (scheduleId: string, every: number | null, workflowType: string, args: unknown[], note: string) => {
+    result[scheduleId] = every ? await upsert(client, scheduleId, every, workflowType, args, taskQueue, note) : await remove(client, scheduleId);
+  };
+  await ensure(RECONCILE_SCHEDULE_ID, settings.reconcileEvery, 'reconcile', [{}], 'Lists deals and leads changed since the last run and hands them to their inbox workflows (lost webhooks).');
+  await ensure(DORMANT_SCHEDULE_ID, settings.dormantScanEvery, 'dormantScan', [{ dryRun: false }], 'Finds clients whose last purchase is older than their period and who have no running workflow.');
   return result;
 }
 

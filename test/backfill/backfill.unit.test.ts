@@ -14,7 +14,7 @@ import { CheckpointError, emptyStreams, loadCheckpoint, saveCheckpoint, type Che
 import { consoleReporter, type BackfillProgress } from '../../src/backfill/progress';
 import { backfillFlags } from '../../src/cli/backfill';
 import { loadRulesText } from '../../src/config/rules';
-import { parseFlags, readFlags, UsageError } from '../../src/setup/cli-support';
+import { parseFlags, readFlags, UsageError } from '../../src/cli/args';
 
 const KINDS = { since: 'string', 'dry-run': 'boolean', spread: 'string', resume: 'boolean', 'ca-file': 'string', help: 'boolean' } as const;
 const flags = (...argv: string[]) => parseFlags(backfillFlags, readFlags(argv, KINDS));

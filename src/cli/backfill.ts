@@ -24,14 +24,12 @@ import { BackfillError, runBackfill } from '../backfill/backfill';
 import { CheckpointError } from '../backfill/checkpoint';
 import { consoleReporter } from '../backfill/progress';
 import { createCrmApi } from '../bitrix24';
-import { EnvError, envSchema, temporalConnectionConfig } from '../config/env';
-import { loadRules, RulesError } from '../config/rules';
+import { envSchema, temporalConnectionConfig } from '../config/env';
 import { parseDuration } from '../domain/durations';
-import { commandClient, parseEnvSubset, parseFlags, readFlags, UsageError } from '../setup/cli-support';
 import { redactText } from '../shared/log';
 import { TASK_QUEUE } from '../shared/names';
-
-const USAGE = 'usage: npm run backfill -- --since YYYY-MM-DD [--dry-run] [--spread 6h] [--resume] [--ca-file FILE]';
+import { readCommandLine, runMain, UsageError } from './args';
+import { commandClient, readPortalEnv, readRules } from './command-support';
 
 export const CHECKPOINT_FILE = 'backfill-checkpoint.json';
 
@@ -54,51 +52,28 @@ export const backfillFlags = z
       .optional(),
     resume: z.boolean().default(false),
     'ca-file': z.string().min(1, 'expected a file name').optional(),
-    help: z.boolean().optional(),
   })
   .superRefine((f, ctx) => {
-    if (f.help) return;
     if (!f.since && !f.resume) ctx.addIssue({ code: 'custom', path: ['since'], message: 'required (e.g. --since 2025-01-01), unless --resume' });
     if (f.resume && f['dry-run']) ctx.addIssue({ code: 'custom', path: ['resume'], message: 'cannot be combined with --dry-run (a dry run keeps no checkpoint)' });
   });
 
-const FLAG_KINDS = { since: 'string', 'dry-run': 'boolean', spread: 'string', resume: 'boolean', 'ca-file': 'string', help: 'boolean' } as const;
+const backfillCommand = {
+  usage: 'usage: npm run backfill -- --since YYYY-MM-DD [--dry-run] [--spread 6h] [--resume] [--ca-file FILE]',
+  flags: { since: 'string', 'dry-run': 'boolean', spread: 'string', resume: 'boolean', 'ca-file': 'string' },
+  schema: backfillFlags,
+} as const;
 
 export async function main(argv = process.argv.slice(2), processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let flags: z.output<typeof backfillFlags>;
-  let env: z.output<typeof envSchema>;
-  try {
-    flags = parseFlags(backfillFlags, readFlags(argv, FLAG_KINDS));
-    if (flags.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    env = parseEnvSubset(envSchema, processEnv);
-    if (!env.B24_WEBHOOK_URL) {
-      throw new EnvError([{ variable: 'B24_WEBHOOK_URL', message: 'required: the inbound webhook URL https://<portal>/rest/<user id>/<secret>/ of the portal' }]);
-    }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof EnvError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-
-  let rules;
-  try {
-    rules = loadRules(env.RULES_FILE);
-  } catch (error) {
-    if (error instanceof RulesError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const line = readCommandLine(backfillCommand, argv);
+  if (!line.ok) return line.exitCode;
+  const { flags } = line.value;
+  const config = readPortalEnv(envSchema, processEnv);
+  if (!config.ok) return config.exitCode;
+  const env = config.value;
+  const loaded = readRules(env.RULES_FILE);
+  if (!loaded.ok) return loaded.exitCode;
+  const rules = loaded.value;
 
   const controller = new AbortController();
   let signals = 0;
@@ -169,12 +144,4 @@ export async function main(argv = process.argv.slice(2), processEnv: NodeJS.Proc
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`backfill failed: ${redactText(String((err as Error)?.stack ?? err))}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('backfill', () => main());

@@ -30,6 +30,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import YAML from 'yaml';
+import { z } from 'zod';
 import type { LostPlan, PrepareResult } from '../activities/contracts';
 import { createApp } from '../api/app';
 import { sharedRateLimiter, type LimitPreset } from '../bitrix24/rate-limit';
@@ -43,6 +44,7 @@ import { lostWorkflowId, SERVICE_ID, TASK_QUEUE } from '../shared/names';
 import { createStarter, firstAttempt } from '../temporal/starter';
 import { temporalCliPath } from '../shared/toolchain';
 import { createWorker } from '../worker';
+import { flagValue, readCommandLine } from './args';
 import { sandboxAdmin } from './sandbox-admin';
 import { startService, type RunningService } from './start';
 
@@ -60,88 +62,76 @@ interface BenchOptions {
   runTimeoutSeconds: number;
 }
 
-const USAGE = `usage: npm run bench -- [--only bridge,lost,memory] [--bridge-requests N] [--concurrency C]
-                        [--deals standard=6,enterprise=20,off=100 | --deals N] [--presets standard,enterprise,off]
-                        [--period SECONDS] [--sleeping M] [--run-timeout SECONDS] [--out-dir DIR]`;
+const PARTS = ['bridge', 'lost', 'memory'] as const;
+const PRESETS = ['standard', 'enterprise', 'off'] as const;
 
-function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = {
-    only: new Set(['bridge', 'lost', 'memory']),
-    bridgeRequests: 1000,
-    concurrency: 16,
-    deals: { standard: 6, enterprise: 20, off: 100 },
-    presets: ['standard', 'enterprise', 'off'],
-    periodSeconds: 5,
-    sleeping: 1000,
-    outDir: path.join('.data', 'bench'),
-    runTimeoutSeconds: 240,
-  };
-  const positive = (flag: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: expected a whole number above 0`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--only': {
-        const parts = value().split(',').map((s) => s.trim());
-        for (const p of parts) if (!['bridge', 'lost', 'memory'].includes(p)) throw new Error(`--only: unknown part "${p}"`);
-        opts.only = new Set(parts as ('bridge' | 'lost' | 'memory')[]);
-        break;
-      }
-      case '--bridge-requests':
-        opts.bridgeRequests = positive(flag, value());
-        break;
-      case '--concurrency':
-        opts.concurrency = positive(flag, value());
-        break;
-      case '--deals': {
-        const v = value();
-        if (/^\d+$/.test(v)) {
-          const n = positive(flag, v);
-          opts.deals = { standard: n, enterprise: n, off: n };
-        } else {
-          for (const part of v.split(',')) {
-            const [k, n] = part.split('=');
-            if (!['standard', 'enterprise', 'off'].includes(k)) throw new Error(`--deals: unknown preset "${k}"`);
-            opts.deals[k as Preset] = positive(flag, n ?? '');
-          }
-        }
-        break;
-      }
-      case '--presets': {
-        const parts = value().split(',').map((s) => s.trim());
-        for (const p of parts) if (!['standard', 'enterprise', 'off'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
-        opts.presets = parts as Preset[];
-        break;
-      }
-      case '--period':
-        opts.periodSeconds = positive(flag, value());
-        break;
-      case '--sleeping':
-        opts.sleeping = positive(flag, value());
-        break;
-      case '--run-timeout':
-        opts.runTimeoutSeconds = positive(flag, value());
-        break;
-      case '--out-dir':
-        opts.outDir = value();
-        break;
-      default:
-        throw new Error(`unknown argument "${argv[i]}"`);
-    }
+const positive = () => flagValue.number('expected a whole number above 0', (n) => Number.isInteger(n) && n > 0);
+
+/** A comma-separated list of `allowed` words. */
+const listOf = <T extends string>(allowed: readonly T[], what: string) =>
+  z.string().transform((text, ctx) => {
+    const parts = text.split(',').map((s) => s.trim());
+    for (const p of parts) if (!(allowed as readonly string[]).includes(p)) ctx.addIssue({ code: 'custom', message: `unknown ${what} "${p}"` });
+    return parts as T[];
+  });
+
+/** `N` (every preset) or `standard=6,enterprise=20,...` (the presets named). */
+const dealsPerPreset = z.string().transform((text, ctx) => {
+  const count = (v: string) => positive().safeParse(v);
+  const out: Partial<Record<Preset, number>> = {};
+  const pairs = /^\d+$/.test(text) ? PRESETS.map((k) => [k, text]) : text.split(',').map((part) => part.split('='));
+  for (const [k, n] of pairs) {
+    if (!(PRESETS as readonly string[]).includes(k)) ctx.addIssue({ code: 'custom', message: `unknown preset "${k}"` });
+    const parsed = count(n ?? '');
+    if (parsed.success) out[k as Preset] = parsed.data;
+    else ctx.addIssue({ code: 'custom', message: 'expected a whole number above 0' });
   }
+  return out;
+});
+
+const benchCommand = {
+  usage: `usage: npm run bench -- [--only bridge,lost,memory] [--bridge-requests N] [--concurrency C]
+                        [--deals standard=6,enterprise=20,off=100 | --deals N] [--presets standard,enterprise,off]
+                        [--period SECONDS] [--sleeping M] [--run-timeout SECONDS] [--out-dir DIR]`,
+  flags: {
+    only: 'string',
+    'bridge-requests': 'string',
+    concurrency: 'string',
+    deals: 'string',
+    presets: 'string',
+    period: 'string',
+    sleeping: 'string',
+    'run-timeout': 'string',
+    'out-dir': 'string',
+  },
+  schema: z.strictObject({
+    only: listOf(PARTS, 'part').optional(),
+    'bridge-requests': positive().optional(),
+    concurrency: positive().optional(),
+    deals: dealsPerPreset.optional(),
+    presets: listOf(PRESETS, 'preset').optional(),
+    period: positive().optional(),
+    sleeping: positive().optional(),
+    'run-timeout': positive().optional(),
+    'out-dir': flagValue.text().optional(),
+  }),
+} as const;
+
+function benchOptions(flags: z.output<typeof benchCommand.schema>): BenchOptions {
   // Standard first: its bucket starts empty; later presets have more room, so what the previous
   // run left in the buckets does not hold them back.
-  const order: Preset[] = ['standard', 'enterprise', 'off'];
-  opts.presets.sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  return opts;
+  const presets = [...(flags.presets ?? PRESETS)].sort((a, b) => PRESETS.indexOf(a) - PRESETS.indexOf(b));
+  return {
+    only: new Set(flags.only ?? PARTS),
+    bridgeRequests: flags['bridge-requests'] ?? 1000,
+    concurrency: flags.concurrency ?? 16,
+    deals: { standard: 6, enterprise: 20, off: 100, ...flags.deals },
+    presets,
+    periodSeconds: flags.period ?? 5,
+    sleeping: flags.sleeping ?? 1000,
+    outDir: flags['out-dir'] ?? path.join('.data', 'bench'),
+    runTimeoutSeconds: flags['run-timeout'] ?? 240,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,13 +592,9 @@ async function main(): Promise<number> {
     await memoryChild();
     return 0;
   }
-  let opts: BenchOptions;
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const line = readCommandLine(benchCommand, process.argv.slice(2));
+  if (!line.ok) return line.exitCode;
+  const opts = benchOptions(line.value.flags);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24r-bench-'));
   const rulesFile = path.join(dataDir, 'rules.bench.yaml');

@@ -7,82 +7,100 @@
  *
  * Environment: SANDBOX_PORT, SANDBOX_HOST, SANDBOX_PROTOCOL, SANDBOX_LIMITS, SANDBOX_STATE_FILE,
  * SANDBOX_SEED, SANDBOX_SECRET, SANDBOX_APP_TOKEN (or B24_APP_TOKEN), SANDBOX_EVENTS_URL.
- * Flags win over the environment. Ctrl+C saves the state (with --state) and stops.
+ * Flags win over the environment. Ctrl+C saves the state (with --state) and stops. Exit codes:
+ * 0 stopped, 1 failed to start, 2 bad arguments (or a bad value in those variables).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '../sandbox';
+import { flagValue, parseCommandLine, runMain, withUsage } from './args';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--host H] [--http] [--limits standard|enterprise|off]
                           [--state FILE] [--seed demo|empty] [--secret CODE] [--app-token TOKEN]
                           [--events-url URL] [--verbose]`;
 
-function parseArgs(argv: string[]): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`);
-    const [k, inline] = a.slice(2).split('=', 2);
-    if (['http', 'verbose', 'help'].includes(k)) out[k] = true;
-    else {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`--${k} needs a value`);
-      out[k] = v;
-    }
-  }
-  return out;
+/** The variable each flag falls back to. */
+const FLAG_ENV = {
+  port: 'SANDBOX_PORT',
+  host: 'SANDBOX_HOST',
+  limits: 'SANDBOX_LIMITS',
+  state: 'SANDBOX_STATE_FILE',
+  seed: 'SANDBOX_SEED',
+  secret: 'SANDBOX_SECRET',
+  'app-token': 'SANDBOX_APP_TOKEN',
+  'events-url': 'SANDBOX_EVENTS_URL',
+} as const;
+
+const LIMITS = ['standard', 'enterprise', 'off'] as const;
+
+const sandboxFlags = z.strictObject({
+  port: flagValue.number('expected a port number from 0 to 65535', (n) => Number.isInteger(n) && n >= 0 && n <= 65535).optional(),
+  host: z.string().optional(),
+  http: z.boolean().default(false),
+  limits: z
+    .string()
+    .transform((text, ctx) => {
+      const name = text.toLowerCase();
+      if ((LIMITS as readonly string[]).includes(name)) return name as (typeof LIMITS)[number];
+      ctx.addIssue({ code: 'custom', message: `--limits must be standard, enterprise or off (got ${name})` });
+      return z.NEVER;
+    })
+    .optional(),
+  seed: z.enum(['demo', 'empty'], { error: '--seed must be demo or empty' }).optional(),
+  state: z.string().optional(),
+  secret: z.string().optional(),
+  'app-token': z.string().optional(),
+  'events-url': z.string().optional(),
+  verbose: z.boolean().default(false),
+});
+
+/** The command line, each flag not given taken from its variable (checked alike, named by the flag). */
+function sandboxCommand(env: NodeJS.ProcessEnv) {
+  const fromEnv = Object.fromEntries(Object.entries(FLAG_ENV).flatMap(([flag, name]) => (env[name] ? [[flag, env[name]]] : [])));
+  return {
+    usage: USAGE,
+    flags: { port: 'string', host: 'string', http: 'boolean', limits: 'string', state: 'string', seed: 'string', secret: 'string', 'app-token': 'string', 'events-url': 'string', verbose: 'boolean' },
+    schema: z.preprocess((flags) => ({ ...fromEnv, ...(flags as object) }), sandboxFlags),
+  } as const;
 }
 
-async function main(): Promise<void> {
-  let args: Record<string, string | true>;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
-  const env = process.env;
-  const pick = (flag: string, name: string): string | undefined => (typeof args[flag] === 'string' ? (args[flag] as string) : env[name] || undefined);
-
-  const port = Number(pick('port', 'SANDBOX_PORT') ?? 3001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${String(port)}`);
-  const limitsName = (pick('limits', 'SANDBOX_LIMITS') ?? 'standard').toLowerCase();
-  if (!['standard', 'enterprise', 'off'].includes(limitsName)) throw new Error(`--limits must be standard, enterprise or off (got ${limitsName})`);
-  const seed = (pick('seed', 'SANDBOX_SEED') ?? 'demo') as 'demo' | 'empty';
-  if (seed !== 'demo' && seed !== 'empty') throw new Error('--seed must be demo or empty');
-  const stateFile = pick('state', 'SANDBOX_STATE_FILE');
-  const eventsUrl = pick('events-url', 'SANDBOX_EVENTS_URL');
-  const protocol = args.http || env.SANDBOX_PROTOCOL === 'http' ? 'http' : 'https';
-
-  const opts: SandboxOptions = {
-    host: pick('host', 'SANDBOX_HOST') ?? '127.0.0.1',
-    port,
-    protocol,
-    seed,
-    stateFile: stateFile ? path.resolve(stateFile) : undefined,
-    secret: pick('secret', 'SANDBOX_SECRET'),
-    applicationToken: pick('app-token', 'SANDBOX_APP_TOKEN') ?? env.B24_APP_TOKEN,
-    limits: limitsName === 'off' ? { enabled: false } : { enabled: true, preset: limitsName as 'standard' | 'enterprise' },
+export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SandboxOptions & { seed: 'demo' | 'empty' } {
+  const { flags } = parseCommandLine(sandboxCommand(env), argv);
+  const limits = flags.limits ?? 'standard';
+  const eventsUrl = flags['events-url'];
+  return {
+    host: flags.host ?? '127.0.0.1',
+    port: flags.port ?? 3001,
+    protocol: flags.http || env.SANDBOX_PROTOCOL === 'http' ? 'http' : 'https',
+    seed: flags.seed ?? 'demo',
+    stateFile: flags.state ? path.resolve(flags.state) : undefined,
+    secret: flags.secret,
+    applicationToken: flags['app-token'] ?? env.B24_APP_TOKEN,
+    limits: limits === 'off' ? { enabled: false } : { enabled: true, preset: limits },
     outgoingWebhooks: eventsUrl ? [{ handler: eventsUrl, events: BINDABLE_EVENTS.filter((e) => /^ONCRM(DEAL|LEAD)/.test(e)) }] : undefined,
-    verbose: !!args.verbose,
+    verbose: flags.verbose,
   };
-  const sb = await startSandbox(opts);
+}
 
-  let caFile = '';
-  if (sb.caCertPem) {
-    const dir = path.resolve(stateFile ? path.dirname(stateFile) : '.data');
-    mkdirSync(dir, { recursive: true });
-    caFile = path.join(dir, 'sandbox-ca.pem');
-    writeFileSync(caFile, sb.caCertPem);
-  }
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** The CA certificate next to the state file (or in .data), for curl and Node; '' for plain http. */
+function writeCaFile(sb: Sandbox, stateFile: string | undefined): string {
+  if (!sb.caCertPem) return '';
+  const dir = path.resolve(stateFile ? path.dirname(stateFile) : '.data');
+  mkdirSync(dir, { recursive: true });
+  const caFile = path.join(dir, 'sandbox-ca.pem');
+  writeFileSync(caFile, sb.caCertPem);
+  return caFile;
+}
+
+/** What is printed once it runs: where to call it and how it is set up. */
+function describeSandbox(sb: Sandbox, opts: SandboxOptions & { seed: 'demo' | 'empty' }, caFile: string): string[] {
   const l = sb.limits;
   const hooks = sb.portal.state.outgoingWebhooks;
-  const lines = [
-    `Bitrix24 sandbox (${seed} portal) is running`,
+  return [
+    `Bitrix24 sandbox (${opts.seed} portal) is running`,
     `  Inbound webhook:   ${sb.webhookUrl}`,
     caFile ? `  TLS certificate:   ${caFile}  (curl --cacert it; Node: NODE_EXTRA_CA_CERTS=${caFile})` : '  TLS:               off (plain http)',
     `  Admin API:         ${sb.adminUrl}  (header X-Sandbox-Token: ${sb.adminToken})`,
@@ -95,30 +113,46 @@ async function main(): Promise<void> {
       ? `  Limits:            ${l.preset} — ${l.drainPerSecond} req/s, burst ${l.burst}; ${l.operatingBudgetSeconds} s per method per 10 min`
       : '  Limits:            off',
     `  State file:        ${opts.stateFile ?? 'none (state is lost on exit; use --state FILE)'}`,
-    seed === 'demo'
+    opts.seed === 'demo'
       ? `  Demo data:         pipelines 0 "Основная" and ${DEMO.reactivationCategoryId} "Реактивация"; deals ${DEMO.deals.inProgress[0]}–${DEMO.deals.forgotten}, leads 501–506; head of sales user ${DEMO.headOfSalesId}, fired manager ${DEMO.firedManagerId}`
       : '',
   ].filter(Boolean);
-  console.log(lines.join('\n'));
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      if (opts.stateFile) console.log(`saved ${await sb.save()}`);
-    } catch (err) {
-      console.error(`could not save the state: ${(err as Error).message}`);
-    }
-    await sb.close();
-    console.log(`stopped (${signal})`);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+/** Resolves with 0 once SIGINT or SIGTERM has saved the state (with --state) and stopped the sandbox. */
+function untilStopped(sb: Sandbox, stateFile: string | undefined): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      try {
+        if (stateFile) console.log(`saved ${await sb.save()}`);
+      } catch (err) {
+        console.error(`could not save the state: ${(err as Error).message}`);
+      }
+      await sb.close();
+      console.log(`stopped (${signal})`);
+      resolve(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
+
+export async function main(argv = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const read = withUsage(USAGE, () => parseSandboxArgs(argv, env));
+  if (!read.ok) return read.exitCode;
+  const opts = read.value;
+  let sb: Sandbox;
+  try {
+    sb = await startSandbox(opts);
+    console.log(describeSandbox(sb, opts, writeCaFile(sb, opts.stateFile)).join('\n'));
+  } catch (err) {
+    console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  return untilStopped(sb, opts.stateFile);
+}
+
+if (require.main === module) runMain('sandbox', () => main());

@@ -17,46 +17,30 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { createCrmApi } from '../bitrix24';
-import { EnvError, envSchema } from '../config/env';
-import { loadRules, RulesError } from '../config/rules';
-import { commandClient, parseEnvSubset, parseFlags, readFlags, UsageError } from '../setup/cli-support';
+import { envSchema } from '../config/env';
 import { runSetup } from '../setup/setup';
 import { redactText } from '../shared/log';
+import { readCommandLine, runMain, UsageError } from './args';
+import { commandClient, readPortalEnv, readRules } from './command-support';
 
-const USAGE = 'usage: npm run setup [-- --check] [--ca-file FILE]';
-
-const flagsSchema = z.strictObject({
-  check: z.boolean().default(false),
-  'ca-file': z.string().min(1, 'expected a file name').optional(),
-  help: z.boolean().optional(),
-});
+const setupCommand = {
+  usage: 'usage: npm run setup [-- --check] [--ca-file FILE]',
+  flags: { check: 'boolean', 'ca-file': 'string' },
+  schema: z.strictObject({
+    check: z.boolean().default(false),
+    'ca-file': z.string().min(1, 'expected a file name').optional(),
+  }),
+} as const;
 
 const envSubset = envSchema.pick({ B24_WEBHOOK_URL: true, RULES_FILE: true, PUBLIC_URL: true, B24_APP_TOKEN: true, LOG_LEVEL: true });
 
 export async function main(argv = process.argv.slice(2), processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let flags: z.output<typeof flagsSchema>;
-  let env: z.output<typeof envSubset>;
-  try {
-    flags = parseFlags(flagsSchema, readFlags(argv, { check: 'boolean', 'ca-file': 'string', help: 'boolean' }));
-    if (flags.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    env = parseEnvSubset(envSubset, processEnv);
-    if (!env.B24_WEBHOOK_URL) {
-      throw new EnvError([{ variable: 'B24_WEBHOOK_URL', message: 'required: the inbound webhook URL https://<portal>/rest/<user id>/<secret>/ of the portal to set up' }]);
-    }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof EnvError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const line = readCommandLine(setupCommand, argv);
+  if (!line.ok) return line.exitCode;
+  const { flags } = line.value;
+  const config = readPortalEnv(envSubset, processEnv, ' to set up');
+  if (!config.ok) return config.exitCode;
+  const env = config.value;
 
   let rulesText: string;
   try {
@@ -65,19 +49,12 @@ export async function main(argv = process.argv.slice(2), processEnv: NodeJS.Proc
     process.stderr.write(`RULES_FILE: cannot read ${env.RULES_FILE}: ${(error as Error).message}\n`);
     return 2;
   }
-  let rules;
-  try {
-    rules = loadRules(env.RULES_FILE);
-  } catch (error) {
-    if (error instanceof RulesError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const loaded = readRules(env.RULES_FILE);
+  if (!loaded.ok) return loaded.exitCode;
+  const rules = loaded.value;
 
   try {
-    const { b24 } = commandClient({ webhookUrl: env.B24_WEBHOOK_URL!, caFile: flags['ca-file'], logLevel: env.LOG_LEVEL });
+    const { b24 } = commandClient({ webhookUrl: env.B24_WEBHOOK_URL, caFile: flags['ca-file'], logLevel: env.LOG_LEVEL });
     const report = await runSetup(
       {
         b24,
@@ -102,12 +79,4 @@ export async function main(argv = process.argv.slice(2), processEnv: NodeJS.Proc
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`setup failed: ${redactText(String((err as Error)?.stack ?? err))}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('setup', () => main());

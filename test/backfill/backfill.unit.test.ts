@@ -14,7 +14,7 @@ import { consoleReporter, type BackfillProgress } from '../../src/backfill/progr
 import { backfillFlags } from '../../src/cli/backfill';
 import { loadRulesText } from '../../src/config/rules';
 import { createStarter } from '../../src/temporal/starter';
-import { parseFlags, readFlags, UsageError } from '../../src/setup/cli-support';
+import { parseFlags, readFlags, UsageError } from '../../src/cli/args';
 
 const KINDS = { since: 'string', 'dry-run': 'boolean', spread: 'string', resume: 'boolean', 'ca-file': 'string', help: 'boolean' } as const;
 const flags = (...argv: string[]) => parseFlags(backfillFlags, readFlags(argv, KINDS));

@@ -8,7 +8,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { durationMs, formatDuration, parseDeadline, parseDuration, type Duration } from '../../domain/durations';
+import { durationMs, formatDuration, parseDeadline, parseDuration, type Duration, type Parsed } from '../../domain/durations';
 import { stageBelongsTo } from '../../domain/stages';
 import { placeholdersOf } from '../../domain/templates';
 
@@ -16,37 +16,40 @@ import { placeholdersOf } from '../../domain/templates';
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
-export const durationSchema = z
-  .string({ error: 'expected a duration text such as "2 weeks", "1 month", "P1M", "30 seconds"' })
-  // Examples sit on the text: JSON Schema (input side) drops them from a transform.
-  .meta({ examples: ['1 month', '2 weeks', 'P1M', '30 seconds', '2 недели'] })
-  .transform((text, ctx) => {
-    const parsed = parseDuration(text);
-    if (parsed.ok) return parsed.value;
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  })
-  .meta({
-    id: 'Duration',
-    description:
-      'A duration: ISO 8601 (P1M, P2W, P10D, PT45M, PT30S) or words in English or Russian ("2 weeks", "1 month", ' +
-      '"10 days", "45 minutes", "30 seconds", "2 недели", "1 месяц", "45 дней", "полгода"). Months and days are ' +
-      'counted in the portal time zone.',
-  });
+/** Text a domain parser turns into a plain value; its error is the problem reported. */
+function parsedText<T>(parse: (text: string) => Parsed<T>, error: string, examples: string[]) {
+  return z
+    .string({ error })
+    // Examples sit on the text: JSON Schema (input side) drops them from a transform.
+    .meta({ examples })
+    .transform((text, ctx) => {
+      const parsed = parse(text);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    });
+}
 
-export const deadlineSchema = z
-  .string({ error: 'expected a deadline such as "1 working day" or "4 hours"' })
-  .meta({ examples: ['1 working day', '2 рабочих дня', '4 hours'] })
-  .transform((text, ctx) => {
-    const parsed = parseDeadline(text);
-    if (parsed.ok) return parsed.value;
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
-  })
-  .meta({
-    id: 'Deadline',
-    description: 'A to-do deadline after its creation: "N working days" of the business calendar, or a duration.',
-  });
+export const durationSchema = parsedText(
+  parseDuration,
+  'expected a duration text such as "2 weeks", "1 month", "P1M", "30 seconds"',
+  ['1 month', '2 weeks', 'P1M', '30 seconds', '2 недели'],
+).meta({
+  id: 'Duration',
+  description:
+    'A duration: ISO 8601 (P1M, P2W, P10D, PT45M, PT30S) or words in English or Russian ("2 weeks", "1 month", ' +
+    '"10 days", "45 minutes", "30 seconds", "2 недели", "1 месяц", "45 дней", "полгода"). Months and days are ' +
+    'counted in the portal time zone.',
+});
+
+export const deadlineSchema = parsedText(
+  parseDeadline,
+  'expected a deadline such as "1 working day" or "4 hours"',
+  ['1 working day', '2 рабочих дня', '4 hours'],
+).meta({
+  id: 'Deadline',
+  description: 'A to-do deadline after its creation: "N working days" of the business calendar, or a duration.',
+});
 
 export const wholeNumber = (what: string) =>
   z.number({ error: `expected ${what} (a whole number)` }).int(`expected ${what} (a whole number)`);

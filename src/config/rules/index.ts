@@ -2,8 +2,9 @@
  * The rules file (config/rules.*.yaml): the public surface of src/config/rules/. One zod schema
  * is the single source of truth for
  *  - validation, with every problem reported with its path and line (./load.ts);
- *  - the types the pure domain code works with (./types.ts; src/domain/types.ts re-exports
- *    them, type-only);
+ *  - the types the service works with (./types.ts); src/domain keeps hand-written copies
+ *    (src/domain/rule-types.ts) and ./types.ts checks at compile time that they are exactly
+ *    the same, so the two cannot drift;
  *  - the JSON Schema for editors (config/rules.schema.json, `npm run rules:schema`).
  *
  * One file per scenario (./lost-deals.ts, ./clients.ts, ./chains.ts, ./expiry.ts), the shared

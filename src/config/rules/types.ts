@@ -1,8 +1,11 @@
 /**
- * The types the rules schema produces, by name (src/domain/types.ts re-exports them, type-only;
- * one source of truth).
+ * The types the rules schema produces, by name, and the compile-time check that each is exactly
+ * the domain's hand-written type of that name (src/domain/rule-types.ts). src/domain does not
+ * import src/config; this check is what keeps the two from drifting: change a schema or a
+ * domain type alone and tsc fails here, naming both types.
  */
 import type { z } from 'zod';
+import type * as domain from '../../domain/rule-types';
 import type { chainSchema, chainStepSchema } from './chains';
 import type { clientsSchema, clientTemplates, learningSchema, periodsSchema } from './clients';
 import type {
@@ -68,3 +71,53 @@ export type ExpiresAtRule = z.output<typeof expiresAtSchema>;
 export type ReminderRule = z.output<typeof reminderSchema>;
 export type ContactPolicy = z.output<typeof contactPolicySchema>;
 export type Defaults = z.output<typeof defaultsSchema>;
+
+/** True when X and Y are the same type (not merely assignable to each other). */
+type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+
+/** `true`, or both types side by side, so tsc's message shows what differs. */
+type Exactly<ZodOutput, DomainType> = Equals<ZodOutput, DomainType> extends true
+  ? true
+  : { zodOutput: ZodOutput; domainType: DomainType };
+
+type AllTrue<Checks extends readonly true[]> = Checks;
+
+/** Compile-time only (no value): every rule type of the domain is exactly what the schema produces. */
+export type SchemaMatchesDomain = AllTrue<[
+  Exactly<Rules, domain.Rules>,
+  Exactly<Defaults, domain.Defaults>,
+  Exactly<ContactPolicy, domain.ContactPolicy>,
+  Exactly<Calendar, domain.Calendar>,
+  Exactly<ResponsibleStrategy, domain.ResponsibleStrategy>,
+  Exactly<FallbackStrategy, domain.FallbackStrategy>,
+  Exactly<NotifyWhom, domain.NotifyWhom>,
+  Exactly<DateBounds, domain.DateBounds>,
+  Exactly<DealForgotten, domain.DealForgotten>,
+  Exactly<NewDealTarget, domain.NewDealTarget>,
+  Exactly<LostNotifications, domain.LostNotifications>,
+  Exactly<LostNotificationsOverride, domain.LostNotificationsOverride>,
+  Exactly<LostTemplates, domain.LostTemplates>,
+  Exactly<z.output<typeof lostTemplates.override>, domain.LostTemplatesOverride>,
+  Exactly<ReturnPeriodRule, domain.ReturnPeriodRule>,
+  Exactly<DealTarget, domain.DealTarget>,
+  Exactly<LeadTarget, domain.LeadTarget>,
+  Exactly<LeadForgotten, domain.LeadForgotten>,
+  Exactly<Marks, domain.Marks>,
+  Exactly<LostDealsRules, domain.LostDealsRules>,
+  Exactly<LostPipelineRule, domain.LostPipelineRule>,
+  Exactly<DealReasonRule, domain.DealReasonRule>,
+  Exactly<OtherReasonsRule, domain.OtherReasonsRule>,
+  Exactly<LeadsRules, domain.LeadsRules>,
+  Exactly<LeadReasonRule, domain.LeadReasonRule>,
+  Exactly<ClientTemplates, domain.ClientTemplates>,
+  Exactly<ClientRules, domain.ClientRules>,
+  Exactly<PurchasePeriods, domain.PurchasePeriods>,
+  Exactly<LearningRule, domain.LearningRule>,
+  Exactly<SalesChain, domain.SalesChain>,
+  Exactly<ChainStep, domain.ChainStep>,
+  Exactly<ExpiryTemplates, domain.ExpiryTemplates>,
+  Exactly<ExpiryRules, domain.ExpiryRules>,
+  Exactly<ExpiryRule, domain.ExpiryRule>,
+  Exactly<ExpiresAtRule, domain.ExpiresAtRule>,
+  Exactly<ReminderRule, domain.ReminderRule>,
+]>;

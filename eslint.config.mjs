@@ -27,4 +27,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // src/domain does not depend on src/config, not even for types: the rule types the domain
+    // reads are its own (src/domain/rule-types.ts) and src/config/rules/ checks at compile time
+    // that the zod schema produces exactly them. Core no-restricted-imports (not the
+    // typescript-eslint one of the block above, so both apply: a later block setting the same
+    // rule would replace its options) flags type-only imports and re-exports too.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/config', '**/config/**'],
+              message:
+                'src/domain must not import src/config (types included): use the plain types of src/domain/types.ts; src/config/rules/ checks that its zod types match them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

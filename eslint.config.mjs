@@ -1,6 +1,38 @@
 // Lint: what the type checker does not catch. Floating promises are errors everywhere; workflow
-// code may not import Node built-ins or I/O modules (the bundler rejects them too, at start).
+// and domain code may not import Node built-ins or I/O modules (the bundler rejects them too, at
+// start); and the layers of docs/architecture.md import only downwards (LAYERS below).
 import tseslint from 'typescript-eslint';
+
+/** Architecture bans (core no-restricted-imports: type-only imports count too). */
+const BANS = {
+  workflowBodies: {
+    group: ['**/workflows/*', '!**/workflows/*.messages', '!**/workflows/index'],
+    message: "Import a workflow's contract (src/workflows/<name>.messages.ts), not its body; start it through src/temporal/starter.ts.",
+  },
+  httpLayer: {
+    group: ['**/api', '**/api/*', 'express'],
+    message: 'Only src/api (and the CLI) may import the HTTP layer; the hand-off to Temporal is src/temporal/starter.ts.',
+  },
+  config: {
+    group: ['**/config', '**/config/**'],
+    message: 'src/domain must not import src/config (types included): use the plain types of src/domain/types.ts; src/config/rules/ checks that its zod types match them.',
+  },
+};
+
+/**
+ * Each source file is in exactly one layer, so each gets one list of bans (in flat config a later
+ * block that sets the same rule for a file replaces the earlier options instead of adding to them).
+ */
+const LAYERS = [
+  { files: ['src/domain/**/*.ts'], bans: ['workflowBodies', 'httpLayer', 'config'] },
+  { files: ['src/workflows/**/*.ts'], bans: ['httpLayer'] },
+  {
+    files: ['src/activities/**/*.ts', 'src/temporal/**/*.ts', 'src/backfill/**/*.ts', 'src/analytics/**/*.ts', 'src/bitrix24/**/*.ts', 'src/shared/**/*.ts'],
+    bans: ['workflowBodies', 'httpLayer'],
+  },
+  { files: ['src/api/**/*.ts', 'src/config/**/*.ts', 'src/setup/**/*.ts'], bans: ['workflowBodies'] },
+  { files: ['src/cli/**/*.ts'], bans: ['workflowBodies'] },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.scratch-*/**'] },
@@ -21,39 +53,22 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'os', 'http', 'https', 'crypto', 'child_process'], message: 'Workflow and domain code must stay deterministic: no Node built-ins.', allowTypeImports: true },
-            { group: ['**/bitrix24', '**/bitrix24/*', 'axios', '@bitrix24/*', 'zod', '**/config/rules'], message: 'Workflow and domain code does no I/O and no validation: use activities and plain types.', allowTypeImports: true },
+            { group: ['**/bitrix24', '**/bitrix24/*', 'axios', '@bitrix24/*', 'zod', '**/config/rules', '**/config/rules/**'], message: 'Workflow and domain code does no I/O and no validation: use activities and plain types.', allowTypeImports: true },
           ],
         },
       ],
     },
   },
+  ...LAYERS.map(({ files, bans }) => ({
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: bans.map((b) => BANS[b]) }] },
+  })),
   {
-    // Workflow bodies are bundled for the worker only; everything else names a workflow by its
-    // contract (`*.messages.ts`) and starts it through src/temporal/starter.ts.
+    // Size limits (issue 11): files of at most 500 lines, functions of at most 120.
     files: ['src/**/*.ts'],
-    ignores: ['src/workflows/**', 'src/worker.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/workflows/*', '!**/workflows/*.messages', '!**/workflows/index'],
-              message: 'Import a workflow\'s contract (src/workflows/<name>.messages.ts), not its body; start it through src/temporal/starter.ts.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The HTTP layer sits on top: activities, the starter, backfill and analytics never import it.
-    files: ['src/activities/**/*.ts', 'src/temporal/**/*.ts', 'src/backfill/**/*.ts', 'src/analytics/**/*.ts', 'src/bitrix24/**/*.ts', 'src/shared/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/api', '**/api/*', 'express'], message: 'Only src/api (and the CLI) may import the HTTP layer; the hand-off to Temporal is src/temporal/starter.ts.' }] },
-      ],
+      'max-lines': ['error', { max: 500 }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
     },
   },
 );

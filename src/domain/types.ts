@@ -1,9 +1,9 @@
 /**
  * Types of the pure domain.
  *
- * Rule types come from the zod schema in src/config/rules.ts through a type-only import, which
- * TypeScript erases: the schema stays the one source of truth and no zod code reaches the
- * workflow bundle. Facts the activities read from Bitrix24 and hand in are plain types below.
+ * Rule types are plain, hand-written types (./rule-types.ts): src/domain imports nothing from
+ * src/config, and the zod schema (src/config/rules/) checks at compile time that it produces
+ * exactly them. Facts the activities read from Bitrix24 and hand in are plain types below.
  */
 export type {
   Calendar,
@@ -38,7 +38,7 @@ export type {
   ReturnPeriodRule,
   Rules,
   SalesChain,
-} from '../config/rules';
+} from './rule-types';
 export type { Deadline, Duration } from './durations';
 
 /** A user as the assignment needs it (from `user.get`). */

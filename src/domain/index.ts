@@ -8,6 +8,8 @@ export * from './chains';
 export * from './dates';
 export * from './durations';
 export * from './expiry';
+export * from './lost-element';
+export * from './lost-outcome';
 export * from './lost-rules';
 export * from './notifications';
 export * from './purchases';

@@ -5,6 +5,7 @@
 export * from './assignment';
 export * from './calendar';
 export * from './chains';
+export * from './client-plan';
 export * from './dates';
 export * from './durations';
 export * from './expiry';

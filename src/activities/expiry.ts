@@ -7,7 +7,8 @@ import { CrmEntityTypeId, isBitrix24Error } from '../bitrix24';
 import { expiryDate, expiryRulesFor, formatLocal, render, reminderSchedule, todoDeadline } from '../domain';
 import type { ExpiryPlan, ReminderRequest } from './contracts';
 import { readPurchase, toDomainPurchase } from './purchases';
-import { dealLink, notifyPeople, ORIGINATOR, originKey, withTaxonomy, type ActivityDeps } from './shared';
+import { originKey } from '../shared/names';
+import { dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
 export function createExpiryActivities(deps: ActivityDeps) {

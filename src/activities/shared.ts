@@ -28,9 +28,6 @@ export interface ActivityDeps {
 /** ORIGINATOR_ID of every element the service creates (with ORIGIN_ID = idempotency key). */
 export const ORIGINATOR = SERVICE_ID;
 
-// Origin keys are built and parsed in src/shared/names.ts; re-exported for the activity groups.
-export { originKey, parseOriginKey } from '../shared/names';
-
 export function isOurs(deal: Pick<Deal, 'originatorId'>): boolean {
   return deal.originatorId === ORIGINATOR;
 }

@@ -71,6 +71,40 @@ describe('activities: the reactivation deal copies the lost deal\'s products', f
     assert.equal((await deps.crm.getDeal(made.elementId))?.contactId, contact);
   });
 
+  it('a later attempt names its copy after the original deal, not the earlier copy, whatever the template', async () => {
+    const withPipeline = (dealTitle?: string) =>
+      loadRulesText(`
+${ALWAYS_OPEN}
+lostDeals:
+  target: { categoryId: 1, stageId: "C1:NEW" }
+  ${dealTitle ? `templates: { dealTitle: "${dealTitle}" }` : ''}
+  pipelines:
+    - categoryId: 0
+      reasons:
+        - { stageId: LOSE, name: Дорого, returnPeriod: 1 month }
+    - categoryId: 1
+      reasons:
+        - { stageId: "C1:LOSE", name: Дорого, returnPeriod: 1 month }
+`);
+    for (const [template, first, second] of [
+      [undefined, 'Реактивация: Мешки на склад (попытка 1)', 'Реактивация: Мешки на склад (попытка 2)'],
+      ['Снова: {title}', 'Снова: Мешки на склад', 'Снова: Мешки на склад'],
+    ] as const) {
+      const current = withPipeline(template);
+      const deps = activityDeps(sb, () => current);
+      const { createReactivation } = createLostDealActivities(deps);
+      const lost = sb.portal.createDeal({ TITLE: 'Мешки на склад', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+      sb.portal.loseDeal(lost, 'LOSE');
+      const workflowId = `reactivation-deal-${lost}`;
+      const reason = { stageId: 'LOSE', name: 'Дорого' };
+      const one = await createReactivation({ entity: 'deal', id: lost, lostElementId: lost, attempt: 1, workflowId, reason, responsibleId: 3 });
+      assert.equal((await deps.crm.getDeal(one.elementId))?.title, first);
+      sb.portal.loseDeal(one.elementId, 'C1:LOSE');
+      const two = await createReactivation({ entity: 'deal', id: lost, lostElementId: one.elementId, attempt: 2, workflowId, reason, responsibleId: 3 });
+      assert.equal((await deps.crm.getDeal(two.elementId))?.title, second);
+    }
+  });
+
   it('client purchase-cycle deals name the client the same way: COMPANY_ID, or CONTACT_IDS to write and CONTACT_ID to filter', () => {
     assert.deepEqual(clientDealFields({ kind: 'company', id: 9 }), { COMPANY_ID: 9 });
     assert.deepEqual(clientDealFields({ kind: 'contact', id: 84 }), { CONTACT_IDS: [84] });

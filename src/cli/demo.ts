@@ -20,7 +20,7 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { DispatchReport } from '../activities/contracts';
-import { DEMO } from '../sandbox/seed';
+import { DEMO } from '@b24r/sandbox';
 import { clientWorkflowId, crmEventsWorkflowId, lostWorkflowId } from '../shared/names';
 import { ORIGINATOR } from '../activities/shared';
 import { readSandboxAdminInfo, sandboxAdmin } from './sandbox-admin';

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '../sandbox';
+import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '@b24r/sandbox';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--host H] [--http] [--limits standard|enterprise|off]
                           [--state FILE] [--seed demo|empty] [--secret CODE] [--app-token TOKEN]

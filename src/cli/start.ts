@@ -3,7 +3,7 @@
  *
  *   TEMPORAL_ADDRESS unset  → an embedded Temporal dev server (Temporal CLI, child process) with
  *                             its SQLite file in DATA_DIR; set → that cluster (TLS / API key).
- *   B24_WEBHOOK_URL unset   → the embedded Bitrix24 sandbox (src/sandbox), in process.
+ *   B24_WEBHOOK_URL unset   → the embedded Bitrix24 sandbox (@b24r/sandbox), in process.
  *   ROLE=all|worker|api     → which of the Temporal worker and the HTTP API this process runs
  *                             (`--role worker` overrides; containers run one role each).
  *
@@ -21,7 +21,7 @@ import { createActivities } from '../activities';
 import { createAnalyticsReader } from '../analytics/reader';
 import { createApp } from '../api/app';
 import { DEAL_EVENTS, LEAD_EVENTS } from '../api/schemas';
-import type { SandboxHandle } from '../sandbox/types';
+import type { SandboxHandle } from '@b24r/sandbox';
 import { createBitrix24Client, createCrmApi } from '../bitrix24';
 import { describeEnv, EnvError, loadEnv, redactUrl, temporalConnectionConfig, type AppEnv, type Role } from '../config/env';
 import { loadRules, type Rules } from '../config/rules';
@@ -43,18 +43,19 @@ function packageRoot(from = __dirname): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Modules other parts of the team own, loaded when needed. The shapes below are the contracts
-// of docs/architecture.md; a missing module stops start-up with a message saying which.
 
-/** src/sandbox/server.ts, loaded only when the sandbox runs (the service itself never needs it). */
-type SandboxModule = typeof import('../sandbox/server');
-
-function load<T>(relative: string, what: string, owner: string): T {
+/**
+ * The Bitrix24 sandbox (packages/sandbox), loaded by its package name and only in sandbox mode:
+ * a development package, absent from the production image (there B24_WEBHOOK_URL is required).
+ * `require`, not `import()`: the service is CommonJS and its TypeScript runs through tsx's require
+ * hook (tests, child processes), which an ESM `import()` of a .ts package would bypass.
+ */
+function loadSandbox(): typeof import('@b24r/sandbox') {
   try {
-    return require(relative) as T;
+    return require('@b24r/sandbox') as typeof import('@b24r/sandbox');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(relative.replace(/^\.\.\//, ''))) {
-      throw new StartError(`${what} is not available yet: ${path.join('src', relative.replace(/^\.\.\//, ''))} is missing (${owner}).`);
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes("'@b24r/sandbox'")) {
+      throw new StartError('the Bitrix24 sandbox is not installed in this image: set B24_WEBHOOK_URL to use a real portal');
     }
     throw err;
   }
@@ -281,7 +282,7 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
     }
     if (!webhookUrl) {
       appToken ??= persistentToken(env.DATA_DIR, 'sandbox-app-token').value;
-      const { startSandbox } = load<SandboxModule>('../sandbox/server', 'The Bitrix24 sandbox', 'set B24_WEBHOOK_URL to use a real portal');
+      const { startSandbox } = loadSandbox();
       const adminToken = persistentToken(env.DATA_DIR, 'sandbox-admin-token');
       const sandbox = await startSandbox({
         host: '127.0.0.1',

@@ -27,7 +27,7 @@ import { createWorker } from '../../src/worker';
 import { runTs } from '../support/processes';
 import { startDevServer, workflowBundle, type DevServer } from '../support/temporal';
 
-/** Rules aligned with the sandbox's demo seed (src/sandbox/seed.ts DEMO). */
+/** Rules aligned with the sandbox's demo seed (packages/sandbox/src/seed.ts DEMO). */
 const RULES_TEXT = `
 version: 1
 defaults:

@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml, Dockerfile and .dockerignore, checked by reading them (no Docker engine on
  * the build machines): the services, their wiring, the environment the service validates, and
- * that the image runs the files `npm run build` produces.
+ * that the image runs the files `npm run build` produces and holds no Bitrix24 sandbox.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

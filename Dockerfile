@@ -8,14 +8,20 @@
 ARG NODE_VERSION=20.19
 
 # ---- build: TypeScript -> dist/ -------------------------------------------------------------
+# The Bitrix24 sandbox (packages/sandbox) is a development package: this stage reads its types
+# (src/cli/start.ts names them for sandbox mode) but compiles only the service
+# (tsconfig.build.json: src/ without the sandbox's commands), and nothing of it leaves the stage.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/sandbox/package.json ./packages/sandbox/
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY packages/sandbox/src ./packages/sandbox/src
 # tsconfig's rootDir is the repo root, so src/cli/start.ts compiles to dist/src/cli/start.js.
-RUN npm run build && test -f dist/src/cli/start.js && test -f dist/src/workflows/index.js
+RUN npm run build && test -f dist/src/cli/start.js && test -f dist/src/workflows/index.js \
+    && test ! -e dist/packages && test ! -e dist/src/cli/sandbox.js
 
 # ---- runtime: production dependencies + compiled code ----------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -26,7 +32,8 @@ ENV NODE_ENV=production \
     DATA_DIR=/app/.data
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --workspaces=false: no sandbox package (and none of its dependencies) in the image.
+RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
 RUN mkdir -p /app/.data && chown node:node /app/.data

@@ -37,7 +37,7 @@ const LAYERS = [
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.scratch-*/**'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'packages/*/src/**/*.ts', 'packages/*/test/**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
@@ -71,4 +71,30 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
     },
   },
+  // The service never loads the Bitrix24 sandbox (packages/sandbox, a development package absent
+  // from the production image): only src/cli and the tests do. no-restricted-syntax rather than
+  // no-restricted-imports so that import(), require() and import types are caught too, and so that
+  // this block does not replace the restricted-import lists other blocks set for the same files.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...sandboxImportBans()],
+    },
+  },
 );
+
+/** Selectors for every way of naming the sandbox package (by name or by path), one message. */
+function sandboxImportBans() {
+  const source = '/^@b24r.sandbox(\\W|$)|(^|\\W)packages.sandbox(\\W|$)/';
+  const message = 'The service never imports the Bitrix24 sandbox (@b24r/sandbox): only src/cli and the tests may; pass what the service needs (e.g. a CA certificate) in from the CLI.';
+  return [
+    `ImportDeclaration[source.value=${source}]`,
+    `ExportAllDeclaration[source.value=${source}]`,
+    `ExportNamedDeclaration[source.value=${source}]`,
+    `ImportExpression[source.value=${source}]`,
+    `CallExpression[callee.name='require'][arguments.0.value=${source}]`,
+    `TSImportType[argument.literal.value=${source}]`,
+    `TSExternalModuleReference[expression.value=${source}]`,
+  ].map((selector) => ({ selector, message }));
+}

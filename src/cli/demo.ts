@@ -22,7 +22,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { DispatchReport } from '../activities/contracts';
-import { DEMO } from '../sandbox/seed';
+import { DEMO } from '@b24r/sandbox';
 import { clientWorkflowId, crmEventsWorkflowId, lostWorkflowId } from '../shared/names';
 import { ORIGINATOR } from '../activities/shared';
 import { flagValue, parseCommandLine, runMain, UsageError, withUsage } from './args';

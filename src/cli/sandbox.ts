@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '../sandbox';
+import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '@b24r/sandbox';
 import { flagValue, parseCommandLine, runMain, withUsage } from './args';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--host H] [--http] [--limits standard|enterprise|off]

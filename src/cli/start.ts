@@ -3,7 +3,7 @@
  *
  *   TEMPORAL_ADDRESS unset  → an embedded Temporal dev server (Temporal CLI, child process) with
  *                             its SQLite file in DATA_DIR; set → that cluster (TLS / API key).
- *   B24_WEBHOOK_URL unset   → the embedded Bitrix24 sandbox (src/sandbox), in process.
+ *   B24_WEBHOOK_URL unset   → the embedded Bitrix24 sandbox (@b24r/sandbox), in process.
  *   ROLE=all|worker|api     → which of the Temporal worker and the HTTP API this process runs
  *                             (`--role worker` overrides; containers run one role each).
  *
@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEAL_EVENTS, LEAD_EVENTS } from '../api/schemas';
-import type { SandboxHandle } from '../sandbox/types';
+import type { SandboxHandle } from '@b24r/sandbox';
 import { createBitrix24Client } from '../bitrix24';
 import { describeEnv, EnvError, loadEnv, redactUrl, ROLES, type AppEnv } from '../config/env';
 import { createLogger, type Logger } from '../shared/log';
@@ -26,26 +26,22 @@ import { startApi, startWorker, watchRules } from './start/roles';
 import { connectTemporal, installSdkLogger } from './start/temporal';
 
 // ---------------------------------------------------------------------------------------------
-// Modules other parts of the team own, loaded when needed. The shapes below are the contracts
-// of docs/architecture.md; a missing module stops start-up with a message saying which.
 
-/** src/sandbox/server.ts, loaded only when the sandbox runs (the service itself never needs it). */
-type SandboxModule = typeof import('../sandbox/server');
-
-function load<T>(relative: string, what: string, owner: string): T {
+/**
+ * The Bitrix24 sandbox (packages/sandbox), loaded by its package name and only in sandbox mode:
+ * a development package, absent from the production image (there B24_WEBHOOK_URL is required).
+ * `require`, not `import()`: the service is CommonJS and its TypeScript runs through tsx's require
+ * hook (tests, child processes), which an ESM `import()` of a .ts package would bypass.
+ */
+function loadSandbox(): typeof import('@b24r/sandbox') {
   try {
-    return require(relative) as T;
+    return require('@b24r/sandbox') as typeof import('@b24r/sandbox');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(relative.replace(/^\.\.\//, ''))) {
-      throw new StartError(`${what} is not available yet: ${path.join('src', relative.replace(/^\.\.\//, ''))} is missing (${owner}).`);
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes("'@b24r/sandbox'")) {
+      throw new StartError('the Bitrix24 sandbox is not installed in this image: set B24_WEBHOOK_URL to use a real portal');
     }
     throw err;
   }
-}
-
-/** The sandbox's server module, loaded here only, when B24_WEBHOOK_URL is unset. */
-async function loadSandbox(): Promise<SandboxModule> {
-  return load<SandboxModule>('../sandbox/server', 'The Bitrix24 sandbox', 'set B24_WEBHOOK_URL to use a real portal');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +66,7 @@ interface Portal {
 
 /** The embedded sandbox with the demo portal, its state in DATA_DIR (saved when it stops). */
 async function startEmbeddedSandbox({ env, log, closers, urls }: StartContext, appToken: string): Promise<SandboxHandle> {
-  const { startSandbox } = await loadSandbox();
+  const { startSandbox } = loadSandbox();
   const adminToken = persistentToken(env.DATA_DIR, 'sandbox-admin-token');
   const sandbox = await startSandbox({
     host: '127.0.0.1',

@@ -12,7 +12,7 @@ import { createClientActivities } from '../../src/activities/client';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
 import { createSdkTransport, type Transport } from '../../src/bitrix24';
 import { loadRulesText } from '../../src/config/rules';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
 
 const rules = loadRulesText(`

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createExpiryActivities } from '../../src/activities/expiry';
 import { loadRulesText } from '../../src/config/rules';
-import { DEMO, startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
 
 const TEMPLATE = DEMO.bizprocTemplates.licenceReminder;

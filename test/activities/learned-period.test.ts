@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
 import { loadRulesText, type Rules } from '../../src/config/rules';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
 
 const DAY = 86_400_000;

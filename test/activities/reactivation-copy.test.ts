@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
 import { clientDealFields, clientFilter } from '../../src/activities/purchases';
 import { loadRulesText } from '../../src/config/rules';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
 
 const rules = loadRulesText(`

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../src/activities/shared';
 import { createBitrix24Client, createCrmApi, type Transport } from '../../src/bitrix24';
 import type { Rules } from '../../src/config/rules';
-import type { SandboxHandle } from '../../src/sandbox';
+import type { SandboxHandle } from '@b24r/sandbox';
 import { createMemoryLogger } from '../../src/shared/log';
 
 /** `version` and a calendar open around the clock, for rules texts in activity tests. */

@@ -29,6 +29,8 @@ const CASES: { file: string; code: string; banned: RegExp }[] = [
   { file: 'src/api/x.ts', code: "import { lostDealReactivation } from '../workflows/lost-deal';\nexport const x = lostDealReactivation;\n", banned: /contract/ },
   { file: 'src/domain/x.ts', code: "import type { Rules } from '../config/rules';\nexport type X = Rules;\n", banned: /src\/config/ },
   { file: 'src/domain/x.ts', code: "import fs from 'node:fs';\nexport const x = fs;\n", banned: /Node built-ins/ },
+  { file: 'src/activities/x.ts', code: "import { DEMO } from '@b24r/sandbox';\nexport const x = DEMO;\n", banned: /sandbox/ },
+  { file: 'src/bitrix24/x.ts', code: "export const x = require('@b24r/sandbox');\n", banned: /sandbox/ },
   { file: 'src/workflows/x.ts', code: "import { createBitrix24Client } from '../bitrix24';\nexport const x = createBitrix24Client;\n", banned: /no I\/O/ },
 ];
 
@@ -42,6 +44,7 @@ describe('architecture: the lint rules keep the layers', () => {
 
   it('allows what the layers may import', async () => {
     assert.deepEqual(await problems('src/activities/x.ts', "import { crmChangedSignal } from '../workflows/lost-deal.messages';\nexport const x = crmChangedSignal;\n"), []);
+    assert.deepEqual(await problems('src/cli/x.ts', "import { DEMO } from '@b24r/sandbox';\nexport const x = DEMO;\n"), []);
     assert.deepEqual(await problems('src/domain/x.ts', "import { lostWorkflowId } from '../shared/names';\nexport const x = lostWorkflowId;\n"), []);
   });
 });

@@ -22,13 +22,12 @@ import { loadCheckpoint } from '../../src/backfill/checkpoint';
 import { memoryReporter } from '../../src/backfill/progress';
 import { createBitrix24Client, createCrmApi } from '../../src/bitrix24';
 import { loadRulesText, type Rules } from '../../src/config/rules';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
-import type { ProductRowRec, Rec } from '../../src/sandbox/store';
+import { startSandbox, type ProductRowRec, type Rec, type SandboxHandle } from '@b24r/sandbox';
 import { createWorker } from '../../src/worker';
 import { runTs } from '../support/processes';
 import { startDevServer, workflowBundle, type DevServer } from '../support/temporal';
 
-/** Rules aligned with the sandbox's demo seed (src/sandbox/seed.ts DEMO). */
+/** Rules aligned with the sandbox's demo seed (packages/sandbox/src/seed.ts DEMO). */
 const RULES_TEXT = `
 version: 1
 defaults:

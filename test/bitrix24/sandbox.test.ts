@@ -15,7 +15,7 @@ import {
   type Bitrix24ClientOptions,
   type CrmApi,
 } from '../../src/bitrix24';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/server';
+import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { createMemoryLogger } from '../../src/shared/log';
 
 const ORIGINATOR = 'fidelity-test';

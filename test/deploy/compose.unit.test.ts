@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml, Dockerfile and .dockerignore, checked by reading them (no Docker engine on
  * the build machines): the services, their wiring, the environment the service validates, and
- * that the image runs the files `npm run build` produces.
+ * that the image runs the files `npm run build` produces and holds no Bitrix24 sandbox.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -101,6 +101,34 @@ describe('docker-compose.yml / Dockerfile', () => {
     assert.equal(argv[1], expected);
     assert.ok(fs.existsSync(path.join(ROOT, 'src/cli/start.ts')));
     for (const role of ['worker', 'api']) assert.match(read('src/cli/start.ts'), new RegExp(`'${role}'|ROLE`), role);
+  });
+
+  it('the production image holds no Bitrix24 sandbox: the build emits only the service, the runtime installs no workspace', () => {
+    const stages = read('Dockerfile').split(/^(?=FROM\s)/m).filter((stage) => stage.startsWith('FROM'));
+    const build = stages.find((stage) => /^FROM\s+\S+\s+AS\s+build\b/i.test(stage));
+    const runtime = stages[stages.length - 1];
+    assert.ok(build && runtime !== build, 'a build stage and a later runtime stage');
+    const copies = runtime.split('\n').filter((l) => /^COPY\s/.test(l));
+    for (const line of copies) assert.doesNotMatch(line, /\bpackages\b|\bsrc\b/, `the runtime copies no source: ${line}`);
+    for (const line of copies.filter((l) => l.includes('--from='))) assert.match(line, /^COPY --from=build \/app\/dist \.\/dist$/, line);
+    assert.match(runtime, /npm ci --omit=dev --workspaces=false\b/, 'production dependencies without the sandbox workspace');
+    assert.match(build!, /test ! -e dist\/packages\b/, 'the build stage checks that nothing of packages/ was compiled');
+
+    // `npm run build` compiles src/ only, without the commands that run the sandbox in process.
+    const pkg = JSON.parse(read('package.json'));
+    assert.match(pkg.scripts.build, /^tsc -p tsconfig\.build\.json$/);
+    const buildConfig = JSON.parse(read('tsconfig.build.json'));
+    assert.equal(buildConfig.extends, './tsconfig.json');
+    assert.equal(buildConfig.compilerOptions?.rootDir, undefined, 'same rootDir as tsconfig.json (the ENTRYPOINT path)');
+    assert.equal(buildConfig.compilerOptions?.outDir, undefined, 'same outDir as tsconfig.json');
+    assert.deepEqual(buildConfig.include, ['src/**/*.ts']);
+    const sources = (fs.readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => path.posix.join('src', f.split(path.sep).join('/')));
+    const importsSandbox = sources.filter((f) => /^import\s+(?!type\s)[^;]*from '@b24r\/sandbox'/m.test(read(f)));
+    assert.ok(importsSandbox.includes('src/cli/sandbox.ts'), 'the check sees the sandbox command');
+    const excluded = (f: string) => (buildConfig.exclude as string[]).some((e) => f === e || f.startsWith(`${e}/`));
+    assert.deepEqual(importsSandbox.filter((f) => !excluded(f)), [], 'files importing the sandbox are not built');
+    assert.equal(pkg.dependencies['@b24r/sandbox'], undefined, 'the sandbox is no production dependency');
+    assert.ok(pkg.devDependencies['@b24r/sandbox'], 'the sandbox is a development dependency');
   });
 
   it('.dockerignore keeps local state and secrets out of the build context', () => {

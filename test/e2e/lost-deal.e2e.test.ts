@@ -4,7 +4,7 @@
  * (periods of seconds). Every assertion reads the sandbox's state or the Temporal server.
  */
 import assert from 'node:assert/strict';
-import { DEMO } from '../../src/sandbox';
+import { DEMO } from '@b24r/sandbox';
 import { lostWorkflowId } from '../../src/shared/names';
 import { api, eventually, notificationsTo, reactivationDeals, startStack, todosOf, APP_TOKEN, type Rec, type Stack } from './stack';
 

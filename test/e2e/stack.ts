@@ -12,7 +12,7 @@ import { DEAL_EVENTS, LEAD_EVENTS } from '../../src/api/schemas';
 import { sharedRateLimiter } from '../../src/bitrix24';
 import { loadEnv } from '../../src/config/env';
 import { startService, type RunningService } from '../../src/cli/start';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { freePort } from '../../src/shared/dev-server';
 import { createMemoryLogger } from '../../src/shared/log';
 import { runTs, type TsProcess } from '../support/processes';

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { createBitrix24Client, createCrmApi, type Bitrix24Client } from '../../src/bitrix24';
 import { loadRulesText } from '../../src/config/rules';
 import { runSetup, type SetupReport } from '../../src/setup/setup';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox';
-import type { CategoryRec, StatusRec, UserFieldRec } from '../../src/sandbox/store';
+import { startSandbox, type CategoryRec, type SandboxHandle, type StatusRec, type UserFieldRec } from '@b24r/sandbox';
 import { REPO_ROOT, runTs } from '../support/processes';
 
 const EXAMPLE_RULES = path.join(REPO_ROOT, 'config', 'rules.example.yaml');

@@ -5,8 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { sharedRateLimiter, type LimitPreset } from '../../bitrix24/rate-limit';
-import type { SandboxHandle } from '../../sandbox/types';
-import { DEMO } from '../../sandbox/seed';
+import { DEMO, type SandboxHandle } from '@b24r/sandbox';
 import { lostWorkflowId, SERVICE_ID, TASK_QUEUE } from '../../shared/names';
 import { createStarter } from '../../temporal/starter';
 import { sandboxAdmin } from '../sandbox-admin';

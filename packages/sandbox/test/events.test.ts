@@ -5,7 +5,7 @@
  * (offline-events.md, event-offline-get.md).
  */
 import assert from 'node:assert/strict';
-import { DEMO, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, type SandboxHandle } from '../src';
 import { admin, call, callApp, deadUrl, receiver, sandbox, type Receiver } from './helpers';
 
 describe('sandbox: outbound events', () => {

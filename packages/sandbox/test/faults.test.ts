@@ -3,7 +3,7 @@
  * dropped event deliveries, and writes whose answer is lost after the commit.
  */
 import assert from 'node:assert/strict';
-import type { SandboxHandle } from '../../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { admin, call, receiver, sandbox } from './helpers';
 
 describe('sandbox: faults', () => {

@@ -4,7 +4,7 @@
  * to-dos, tasks, notifications, timeline comments, business processes, products.
  */
 import assert from 'node:assert/strict';
-import { DEMO, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, type SandboxHandle } from '../src';
 import { call, sandbox } from './helpers';
 
 describe('sandbox: CRM methods', () => {

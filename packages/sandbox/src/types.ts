@@ -1,6 +1,6 @@
 /**
- * The sandbox's public surface (docs/architecture.md "Sandbox (src/sandbox) — public surface"),
- * plus documented extensions (marked "extension").
+ * The sandbox's public surface (docs/architecture.md "Sandbox (packages/sandbox,
+ * `@b24r/sandbox`) — public surface"), plus documented extensions (marked "extension").
  */
 import type { CallLog } from './calllog';
 import type { Faults } from './faults';

@@ -60,21 +60,34 @@ function idOf(req: Request): number {
   return id;
 }
 
-export function adminRouter(deps: AdminDeps): Router {
-  const r = Router();
-  r.use(express.json({ limit: '5mb' }));
-  r.use((req: Request, res: Response, next: NextFunction) => {
+type Body = Record<string, unknown>;
+
+const body = (req: Request): Body => (req.body && typeof req.body === 'object' ? (req.body as Body) : {});
+
+/** `{fields: {...}}` or the fields themselves. */
+const fieldsOf = (req: Request): Body => {
+  const b = body(req);
+  return (b.fields ?? b) as Body;
+};
+
+const optionalString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Every admin route needs the token (X-Sandbox-Token, Authorization: Bearer or ?token=). */
+function requireToken(token: () => string) {
+  return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('x-sandbox-token') ?? req.get('authorization')?.replace(/^Bearer\s+/i, '');
     const given = header ?? (typeof req.query.token === 'string' ? req.query.token : '');
-    if (!given || !same(given, deps.token())) {
+    if (!given || !same(given, token())) {
       res.status(401).json({ error: 'unauthorized', hint: 'send X-Sandbox-Token (the admin token printed at start)' });
       return;
     }
     next();
-  });
-  const p = deps.portal;
-  const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+  };
+}
 
+/** The sandbox itself: index, state, call log, faults, limits, event subscriptions. */
+function sandboxRoutes(r: Router, deps: AdminDeps): void {
+  const p = deps.portal;
   r.get('/', (_req, res) => {
     res.json({ endpoints: ENDPOINTS, summary: p.summary() });
   });
@@ -121,26 +134,28 @@ export function adminRouter(deps: AdminDeps): Router {
   r.post('/outgoing-webhooks', (req, res) => {
     const b = body(req);
     const events = Array.isArray(b.events) ? b.events.map(String) : [];
-    const hook = p.addOutgoingWebhook(String(b.handler ?? ''), events, typeof b.applicationToken === 'string' ? b.applicationToken : undefined);
+    const hook = p.addOutgoingWebhook(String(b.handler ?? ''), events, optionalString(b.applicationToken));
     res.status(201).json({ id: hook.ID, handler: hook.HANDLER, events: hook.EVENTS, applicationToken: hook.APPLICATION_TOKEN });
   });
   r.delete('/outgoing-webhooks/:id', (req, res) => {
     res.json({ removed: p.removeOutgoingWebhook(idOf(req)) });
   });
+}
 
+/** The sales team's actions on deals. */
+function dealRoutes(r: Router, p: Portal): void {
+  const dealOut = (req: Request) => p.get('deal', idOf(req));
   r.post('/deals', (req, res) => {
-    const b = body(req);
-    res.status(201).json({ id: p.createDeal((b.fields ?? b) as Record<string, unknown>) });
+    res.status(201).json({ id: p.createDeal(fieldsOf(req)) });
   });
   r.get('/deals/:id', (req, res) => {
-    const d = p.get('deal', idOf(req));
+    const d = dealOut(req);
     if (!d) res.status(404).json({ error: 'not found' });
     else res.json(d);
   });
   r.patch('/deals/:id', (req, res) => {
-    const b = body(req);
-    p.updateDeal(idOf(req), (b.fields ?? b) as Record<string, unknown>);
-    res.json(p.get('deal', idOf(req)));
+    p.updateDeal(idOf(req), fieldsOf(req));
+    res.json(dealOut(req));
   });
   r.delete('/deals/:id', (req, res) => {
     p.deleteDeal(idOf(req));
@@ -148,49 +163,53 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   r.post('/deals/:id/move', (req, res) => {
     p.moveDeal(idOf(req), String(body(req).stageId ?? ''));
-    res.json(p.get('deal', idOf(req)));
+    res.json(dealOut(req));
   });
   r.post('/deals/:id/lose', (req, res) => {
-    const reason = body(req).reason;
-    const stage = p.loseDeal(idOf(req), typeof reason === 'string' ? reason : undefined);
-    res.json({ stageId: stage, deal: p.get('deal', idOf(req)) });
+    const stage = p.loseDeal(idOf(req), optionalString(body(req).reason));
+    res.json({ stageId: stage, deal: dealOut(req) });
   });
   r.post('/deals/:id/win', (req, res) => {
     const stage = p.winDeal(idOf(req));
-    res.json({ stageId: stage, deal: p.get('deal', idOf(req)) });
+    res.json({ stageId: stage, deal: dealOut(req) });
   });
   r.post('/deals/:id/field', (req, res) => {
     const b = body(req);
     p.setDealField(idOf(req), String(b.field ?? ''), b.value);
-    res.json(p.get('deal', idOf(req)));
+    res.json(dealOut(req));
   });
   r.put('/deals/:id/productrows', (req, res) => {
     const rows = body(req).rows;
     if (!Array.isArray(rows)) throw new Error('rows must be an array of {PRODUCT_ID, QUANTITY?, PRICE?}');
     p.setDealProductRows(idOf(req), rows as Array<{ PRODUCT_ID: number; QUANTITY?: number; PRICE?: number }>);
-    res.json(p.get('deal', idOf(req)));
+    res.json(dealOut(req));
   });
+}
+
+/** Companies, contacts and leads. */
+function clientAndLeadRoutes(r: Router, p: Portal): void {
   r.post('/companies', (req, res) => {
-    const b = body(req);
-    res.status(201).json({ id: p.createCompany((b.fields ?? b) as Record<string, unknown>) });
+    res.status(201).json({ id: p.createCompany(fieldsOf(req)) });
   });
   r.post('/contacts', (req, res) => {
-    const b = body(req);
-    res.status(201).json({ id: p.createContact((b.fields ?? b) as Record<string, unknown>) });
+    res.status(201).json({ id: p.createContact(fieldsOf(req)) });
   });
   r.post('/leads', (req, res) => {
-    const b = body(req);
-    res.status(201).json({ id: p.createLead((b.fields ?? b) as Record<string, unknown>) });
+    res.status(201).json({ id: p.createLead(fieldsOf(req)) });
   });
   r.patch('/leads/:id', (req, res) => {
-    const b = body(req);
-    p.updateLead(idOf(req), (b.fields ?? b) as Record<string, unknown>);
+    p.updateLead(idOf(req), fieldsOf(req));
     res.json(p.get('lead', idOf(req)));
   });
   r.post('/leads/:id/status', (req, res) => {
     const status = p.setLeadStatus(idOf(req), String(body(req).status ?? ''));
     res.json({ statusId: status, lead: p.get('lead', idOf(req)) });
   });
+}
+
+/** Raw records, the clock, and the state as a whole (save, load, reset). */
+function portalRoutes(r: Router, deps: AdminDeps): void {
+  const p = deps.portal;
   r.get('/records/:collection', (req, res) => {
     const name = String(req.params.collection);
     if (!(name in p.state) || name === 'credentials') {
@@ -207,12 +226,10 @@ export function adminRouter(deps: AdminDeps): Router {
     res.json(p.summary().clock);
   });
   r.post('/save', (req, res) => {
-    const file = body(req).file;
-    res.json({ file: p.save(typeof file === 'string' ? file : undefined) });
+    res.json({ file: p.save(optionalString(body(req).file)) });
   });
   r.post('/load', (req, res) => {
-    const file = body(req).file;
-    res.json({ file: p.load(typeof file === 'string' ? file : undefined) });
+    res.json({ file: p.load(optionalString(body(req).file)) });
   });
   r.post('/reset', (req, res) => {
     const seed = body(req).seed === 'empty' ? 'empty' : 'demo';
@@ -221,7 +238,16 @@ export function adminRouter(deps: AdminDeps): Router {
     deps.resetLimits();
     res.json(p.summary());
   });
+}
 
+export function adminRouter(deps: AdminDeps): Router {
+  const r = Router();
+  r.use(express.json({ limit: '5mb' }));
+  r.use(requireToken(() => deps.token()));
+  sandboxRoutes(r, deps);
+  dealRoutes(r, deps.portal);
+  clientAndLeadRoutes(r, deps.portal);
+  portalRoutes(r, deps);
   r.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const message = err instanceof RestError ? err.description : err instanceof Error ? err.message : String(err);
     res.status(400).json({ error: message });

@@ -5,7 +5,7 @@
  * order (crm-deal-list.md).
  */
 import assert from 'node:assert/strict';
-import type { SandboxHandle } from '../../src/sandbox';
+import type { SandboxHandle } from '../src';
 import { call, sandbox } from './helpers';
 
 describe('sandbox: list methods', () => {

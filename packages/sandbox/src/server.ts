@@ -111,12 +111,8 @@ async function readParams(req: Request): Promise<Params> {
 
 const OUTAGE_HTML = '<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
-export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
-  const host = opts.host ?? '127.0.0.1';
-  const protocol = opts.protocol ?? 'https';
-  const tz = opts.timezoneOffsetMinutes ?? 180;
-  const userId = opts.userId ?? 1;
-
+/** The saved state when `stateFile` exists, else a fresh seeded one; then the credentials the options fix. */
+function initialState(opts: SandboxOptions, tz: number): PortalState {
   let state: PortalState;
   if (opts.stateFile && existsSync(opts.stateFile)) {
     state = loadStateFile(opts.stateFile);
@@ -127,35 +123,25 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   if (opts.secret) state.credentials.secret = opts.secret;
   if (opts.applicationToken) state.credentials.applicationToken = opts.applicationToken;
   if (opts.appAccessToken) state.credentials.appAccessToken = opts.appAccessToken;
+  return state;
+}
 
-  const faults = new Faults(opts.faultSeed ?? 1);
-  let limits: LimitsConfig = resolveLimits(opts.limits);
-  const bucket = new LeakyBucket(() => limits);
-  const meter = new OperatingMeter(() => limits);
-  const callLog = new CallLog();
-  let baseUrl = '';
-  const portal = new Portal(
-    {
-      tzOffsetMinutes: tz,
-      stateFile: opts.stateFile,
-      baseUrl: () => baseUrl,
-      dropEventsPct: () => faults.dropEventsPct,
-      rng: faults.rng,
-      eventTimeoutMs: opts.eventTimeoutMs ?? 5000,
-      adminUserId: userId,
-    },
-    state,
-  );
-  for (const h of opts.outgoingWebhooks ?? []) {
+/** Outgoing webhooks of the options, unless the (loaded) state already has the same one. */
+function addStartupWebhooks(portal: Portal, hooks: SandboxOptions['outgoingWebhooks'] = []): void {
+  for (const h of hooks) {
     const events = h.events.map((e) => e.toUpperCase()).sort().join(',');
     const exists = portal.state.outgoingWebhooks.some((w) => w.HANDLER === h.handler && [...w.EVENTS].sort().join(',') === events);
     if (!exists) portal.addOutgoingWebhook(h.handler, h.events);
   }
-  const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
-  const engine = new RestEngine({ portal: () => portal, methods: METHODS, scopes: () => scopes, bucket, meter, callLog });
-  const adminToken = () => opts.adminToken ?? portal.state.credentials.secret;
+}
 
-  const setLimits = (patch: Partial<SandboxLimitsOptions>): LimitsConfig => {
+/** The REST limits in force, the leaky bucket and the operating meter that read them. */
+function limitsControl(initial: SandboxLimitsOptions | undefined) {
+  let limits: LimitsConfig = resolveLimits(initial);
+  const current = () => limits;
+  const bucket = new LeakyBucket(current);
+  const meter = new OperatingMeter(current);
+  const set = (patch: Partial<SandboxLimitsOptions>): LimitsConfig => {
     const preset = patch.preset ?? limits.preset;
     const presetChanged = patch.preset !== undefined && patch.preset !== limits.preset;
     limits = resolveLimits({
@@ -166,48 +152,68 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     });
     return limits;
   };
+  const reset = () => {
+    bucket.reset();
+    meter.reset();
+  };
+  return { current, set, reset, bucket, meter };
+}
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(
-    '/_sandbox',
-    adminRouter({
-      portal,
-      callLog,
-      faults,
-      token: adminToken,
-      limits: () => limits,
-      setLimits,
-      resetLimits: () => {
-        bucket.reset();
-        meter.reset();
-      },
-    }),
-  );
+type Webhook = { uid: string; secret: string };
 
-  app.use('/rest', async (req: Request, res: Response) => {
+/** `/<userId>/<secret>/<method>[.json]` (inbound webhook) or `/<method>[.json]` (application). */
+function parseRestPath(restPath: string): { webhook: Webhook | null; method: string } {
+  const segments = restPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  let webhook: Webhook | null = null;
+  let rawMethod = '';
+  if (segments.length >= 3 && /^\d+$/.test(segments[0])) {
+    webhook = { uid: segments[0], secret: segments[1] };
+    rawMethod = segments.slice(2).join('/');
+  } else if (segments.length === 1) {
+    rawMethod = segments[0];
+  } else if (segments.length === 2 && /^\d+$/.test(segments[0])) {
+    webhook = { uid: segments[0], secret: segments[1] };
+  }
+  return { webhook, method: rawMethod.replace(/\.json$/i, '').toLowerCase() };
+}
+
+/** Why the call's credentials are refused (webhook user and secret, or the application token), if they are. */
+function credentialsError(webhook: Webhook | null, params: Params, userId: number, credentials: PortalState['credentials']): RestError | undefined {
+  if (webhook) {
+    return webhook.uid !== String(userId) || !sameSecret(webhook.secret, credentials.secret) ? Errors.invalidCredentials() : undefined;
+  }
+  const token = params.auth;
+  if (token === undefined || token === '') return Errors.noAuth();
+  if (typeof token !== 'string' || !sameSecret(token, credentials.appAccessToken)) return Errors.invalidToken();
+  return undefined;
+}
+
+interface RestRouteDeps {
+  portal: Portal;
+  engine: RestEngine;
+  faults: Faults;
+  callLog: CallLog;
+  userId: number;
+  verbose?: boolean;
+}
+
+/** The `/rest` handler: the request path of this file's header, from fault latency to the answer. */
+function restRoute({ portal, engine, faults, callLog, userId, verbose }: RestRouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
     const receivedAt = Date.now();
     const requestId = String(req.get('x-request-id') ?? randomUUID());
-    const segments = req.path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
-    let webhook: { uid: string; secret: string } | null = null;
-    let rawMethod = '';
-    if (segments.length >= 3 && /^\d+$/.test(segments[0])) {
-      webhook = { uid: segments[0], secret: segments[1] };
-      rawMethod = segments.slice(2).join('/');
-    } else if (segments.length === 1) {
-      rawMethod = segments[0];
-    } else if (segments.length === 2 && /^\d+$/.test(segments[0])) {
-      webhook = { uid: segments[0], secret: segments[1] };
-    }
-    const method = rawMethod.replace(/\.json$/i, '').toLowerCase();
+    const { webhook, method } = parseRestPath(req.path);
     const principal: Principal = { kind: webhook ? 'webhook' : 'app', userId, key: webhook ? `webhook:${userId}` : 'app' };
     const send = (status: number, body: unknown) => {
-      if (opts.verbose) console.log(`[sandbox] ${method || '-'} → ${status}`);
+      if (verbose) console.log(`[sandbox] ${method || '-'} → ${status}`);
       res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
     };
     let params: Params = {};
     const request: RestRequest = { method, params, principal, ip: req.socket.remoteAddress ?? 'local', requestId, receivedAt };
+    const refuse = (err: RestError) => {
+      const a = engine.refuse(request, err);
+      send(a.status, a.body);
+    };
     try {
       params = await readParams(req);
       // The official SDK tags each call with bx24_request_id / bx24_sdk_ver / bx24_sdk_type in
@@ -223,57 +229,29 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         else res.status(503).type('text/html').send(OUTAGE_HTML);
         return;
       }
-      // Authorization.
-      if (webhook) {
-        if (webhook.uid !== String(userId) || !sameSecret(webhook.secret, portal.state.credentials.secret)) {
-          const a = engine.refuse(request, Errors.invalidCredentials());
-          send(a.status, a.body);
-          return;
-        }
-      } else {
-        const token = params.auth;
-        if (token === undefined || token === '') {
-          const a = engine.refuse(request, Errors.noAuth());
-          send(a.status, a.body);
-          return;
-        }
-        if (typeof token !== 'string' || !sameSecret(token, portal.state.credentials.appAccessToken)) {
-          const a = engine.refuse(request, Errors.invalidToken());
-          send(a.status, a.body);
-          return;
-        }
-      }
+      const denied = credentialsError(webhook, params, userId, portal.state.credentials);
+      if (denied) return refuse(denied);
       delete params.auth;
-      if (!method) {
-        const a = engine.refuse(request, Errors.methodNotFound());
-        send(a.status, a.body);
-        return;
-      }
-      if ((method === 'batch' || METHODS[method]) && faults.drawError(method)) {
-        const a = engine.refuse(request, Errors.internal());
-        send(a.status, a.body);
-        return;
-      }
+      if (!method) return refuse(Errors.methodNotFound());
+      if ((method === 'batch' || METHODS[method]) && faults.drawError(method)) return refuse(Errors.internal());
       const answer = engine.handle(request);
       if (answer.writes.length && faults.drawLostResponse(answer.writes)) {
         for (const e of callLog.entries) if (e.requestId === request.requestId) e.lostResponse = true;
-        if (opts.verbose) console.log(`[sandbox] ${method} → committed, response lost (fault)`);
+        if (verbose) console.log(`[sandbox] ${method} → committed, response lost (fault)`);
         req.socket.destroy();
         return;
       }
       send(answer.status, answer.body);
     } catch (err) {
-      const e = err instanceof RestError ? err : Errors.internal();
       if (!(err instanceof RestError)) console.error('[sandbox] request failed:', err);
-      const a = engine.refuse(request, e);
-      send(a.status, a.body);
+      refuse(err instanceof RestError ? err : Errors.internal());
     }
-  });
+  };
+}
 
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'NOT_FOUND', error_description: 'Not a Bitrix24 REST path: use /rest/<user>/<secret>/<method> or /_sandbox/' });
-  });
-
+/** Listens over HTTPS (the given or a generated certificate) or HTTP; the base URL clients use. */
+async function listen(app: express.Express, opts: SandboxOptions, host: string): Promise<{ server: http.Server | https.Server; caCertPem: string; baseUrl: string }> {
+  const protocol = opts.protocol ?? 'https';
   let caCertPem = '';
   let server: http.Server | https.Server;
   if (protocol === 'https') {
@@ -292,10 +270,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  baseUrl = `${protocol}://${urlHost}:${port}`;
+  return { server, caCertPem, baseUrl: `${protocol}://${urlHost}:${port}` };
+}
 
+interface HandleParts {
+  baseUrl: string;
+  caCertPem: string;
+  userId: number;
+  portal: Portal;
+  callLog: CallLog;
+  faults: Faults;
+  adminToken: () => string;
+  limits: ReturnType<typeof limitsControl>;
+  server: http.Server | https.Server;
+}
+
+function sandboxHandle({ baseUrl, caCertPem, userId, portal, callLog, faults, adminToken, limits, server }: HandleParts): SandboxHandle {
   let closed = false;
-  const handle: SandboxHandle = {
+  return {
     baseUrl,
     get webhookUrl() {
       return `${baseUrl}/rest/${userId}/${portal.state.credentials.secret}/`;
@@ -317,9 +309,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       };
     },
     get limits() {
-      return limits;
+      return limits.current();
     },
-    setLimits,
+    setLimits: limits.set,
     async save(file?: string) {
       return portal.save(file);
     },
@@ -336,5 +328,46 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       });
     },
   } as SandboxHandle;
-  return handle;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const tz = opts.timezoneOffsetMinutes ?? 180;
+  const userId = opts.userId ?? 1;
+  const faults = new Faults(opts.faultSeed ?? 1);
+  const limits = limitsControl(opts.limits);
+  const callLog = new CallLog();
+  let baseUrl = '';
+  const portal = new Portal(
+    {
+      tzOffsetMinutes: tz,
+      stateFile: opts.stateFile,
+      baseUrl: () => baseUrl,
+      dropEventsPct: () => faults.dropEventsPct,
+      rng: faults.rng,
+      eventTimeoutMs: opts.eventTimeoutMs ?? 5000,
+      adminUserId: userId,
+    },
+    initialState(opts, tz),
+  );
+  addStartupWebhooks(portal, opts.outgoingWebhooks);
+  const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
+  const engine = new RestEngine({ portal: () => portal, methods: METHODS, scopes: () => scopes, bucket: limits.bucket, meter: limits.meter, callLog });
+  const adminToken = () => opts.adminToken ?? portal.state.credentials.secret;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(
+    '/_sandbox',
+    adminRouter({ portal, callLog, faults, token: adminToken, limits: limits.current, setLimits: limits.set, resetLimits: limits.reset }),
+  );
+  app.use('/rest', restRoute({ portal, engine, faults, callLog, userId, verbose: opts.verbose }));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'NOT_FOUND', error_description: 'Not a Bitrix24 REST path: use /rest/<user>/<secret>/<method> or /_sandbox/' });
+  });
+
+  const listening = await listen(app, opts, host);
+  baseUrl = listening.baseUrl;
+  return sandboxHandle({ ...listening, userId, portal, callLog, faults, adminToken, limits });
 }

@@ -4,7 +4,7 @@
  * HTTP 200 for the batch itself, no nesting.
  */
 import assert from 'node:assert/strict';
-import { DEMO, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, type SandboxHandle } from '../src';
 import { call, callForm, sandbox } from './helpers';
 
 describe('sandbox: batch', () => {

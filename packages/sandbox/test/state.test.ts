@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, type SandboxHandle } from '../src';
 import { admin, call, sandbox } from './helpers';
 
 describe('sandbox: state and admin API', () => {

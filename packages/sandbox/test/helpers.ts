@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../src';
 
 export async function sandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   return startSandbox({ protocol: 'http', limits: { enabled: false }, ...opts });

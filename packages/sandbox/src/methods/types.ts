@@ -3,12 +3,12 @@
  * writes (lost-response faults apply to writes), whether it needs an application (OAuth)
  * context, and a synchronous handler.
  */
-import type { Origin } from '../crm/entities';
-import type { Portal } from '../portal';
+import type { CrmHost, Origin } from '../crm/entities';
 import type { Params } from '../util';
 
 export interface CallContext {
-  portal: Portal;
+  /** What a method sees of the portal: its state, clock, time zone and event bus (portal.ts implements it). */
+  portal: CrmHost;
   /** The user the call runs as (the webhook's user, or the application's user). */
   userId: number;
   isAdmin: boolean;

@@ -6,7 +6,7 @@
  * it never refills during the test.
  */
 import assert from 'node:assert/strict';
-import { PRESETS, startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { PRESETS, startSandbox, type SandboxHandle } from '../src';
 import { call, sandbox } from './helpers';
 
 describe('sandbox: limits', () => {

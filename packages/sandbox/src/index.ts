@@ -6,6 +6,7 @@ export { startSandbox } from './server';
 export type { SandboxHandle, SandboxOptions, SandboxLimitsOptions, SandboxApp } from './types';
 export { Portal, type PortalSummary } from './portal';
 export { CallLog, type CallLogEntry } from './calllog';
+export type { CategoryRec, PortalState, ProductRowRec, Rec, StatusRec, UserFieldRec } from './store';
 export { Faults, type FaultSettings } from './faults';
 export { PRESETS, type LimitsConfig } from './limits';
 export { DEMO } from './seed';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { DEMO, startSandbox, type SandboxHandle } from '../../src/sandbox';
+import { DEMO, startSandbox, type SandboxHandle } from '../src';
 import { call, callForm, callGet, sandbox } from './helpers';
 
 describe('sandbox: envelope and errors', () => {

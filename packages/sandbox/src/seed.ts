@@ -148,11 +148,39 @@ function leadDirectory(state: PortalState): void {
   status(state, 'STATUS', 'JUNK', 'Некачественный лид', 50, { SYSTEM: true, COLOR: '#FF5752', SEMANTICS: 'F', EXTRA_SEMANTICS: 'failure' });
 }
 
+/** What the demo sections share: the state, the seed day, and a host whose clock each write sets. */
+interface SeedContext {
+  state: PortalState;
+  at: { tz: number; now: number };
+  /** Start of the seed day (portal time). */
+  today: number;
+  /** Portal time `n` days from the seed day, at `hour`. */
+  day: (n: number, hour?: number) => number;
+  /** Writes go through the CRM rules (crm/entities.ts) at the time set in `host.t`. */
+  host: SeedHost;
+}
+
+const by = (userId: number): Origin => ({ userId });
+
 function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   const today = startOfDay(at.now, at.tz);
   const day = (n: number, hour = 11) => today + n * DAY + hour * 3_600_000;
+  const ctx: SeedContext = { state, at, today, day, host: new SeedHost(state, at.tz, day(-720)) };
+  seedPeople(ctx);
+  seedPipelines(ctx);
+  seedUserFields(ctx);
+  seedCatalogue(ctx);
+  seedClients(ctx);
+  seedDeals(ctx);
+  seedLeads(ctx);
+  seedBizprocTemplates(ctx);
+  // Ids continue after the seed.
+  state.seq.company = Math.max(state.seq.company ?? 1, 9);
+  state.seq.contact = Math.max(state.seq.contact ?? 1, 11);
+}
 
-  // --- people ---------------------------------------------------------------------------------
+/** The sales team (users 2–8) and its departments (2–4). */
+function seedPeople({ state, at }: SeedContext): void {
   const user = (ID: number, NAME: string, LAST_NAME: string, SECOND_NAME: string, WORK_POSITION: string, dept: number, gender: string, ACTIVE = true) =>
     state.users.push({ ID, ACTIVE, NAME, LAST_NAME, SECOND_NAME, EMAIL: `user${ID}@upakovka-snab.ru`, WORK_POSITION, PERSONAL_GENDER: gender, UF_DEPARTMENT: [dept], DATE_REGISTER: at.now - (800 - ID * 40) * DAY, IS_ADMIN: false });
   user(2, 'Ирина', 'Соколова', 'Викторовна', 'Руководитель отдела продаж', 2, 'F');
@@ -169,8 +197,10 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   );
   state.seq.user = 9;
   state.seq.department = 5;
+}
 
-  // --- pipelines --------------------------------------------------------------------------------
+/** Pipeline 0 (its failure stages are the loss reasons), the "Реактивация" pipeline 1, lead statuses. */
+function seedPipelines({ state }: SeedContext): void {
   const S = (entity: string, id: string, name: string, sort: number, sm: 'S' | 'F' | null, extra: string, system = false, color = '#39A8EF') =>
     status(state, entity, id, name, sort, { SEMANTICS: sm, EXTRA_SEMANTICS: extra, SYSTEM: system, COLOR: color });
   S('DEAL_STAGE', 'NEW', 'Новая', 10, null, 'process', true);
@@ -202,8 +232,9 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   leadDirectory(state);
   status(state, 'STATUS', 'UC_NOANSWER', 'Не дозвонились', 60, { SEMANTICS: 'F', EXTRA_SEMANTICS: 'apology', COLOR: '#FF5752' });
   status(state, 'STATUS', 'UC_EXPENSIVE', 'Дорого', 70, { SEMANTICS: 'F', EXTRA_SEMANTICS: 'apology', COLOR: '#FF5752' });
+}
 
-  // --- user fields ------------------------------------------------------------------------------
+function seedUserFields({ state }: SeedContext): void {
   const uf = (FIELD_NAME: string, USER_TYPE_ID: string, label: string) =>
     state.userFields.push({
       ID: nextId(state, 'userField', 5001), ENTITY_ID: 'CRM_DEAL', FIELD_NAME, USER_TYPE_ID, XML_ID: null, SORT: 100, MULTIPLE: 'N', MANDATORY: 'N',
@@ -212,8 +243,10 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
     });
   uf(DEMO.userFields.deliveryAddress, 'string', 'Адрес доставки');
   uf(DEMO.userFields.licenceEnd, 'date', 'Дата окончания лицензии');
+}
 
-  // --- catalogue --------------------------------------------------------------------------------
+/** Catalogue sections, the purchase-period property, products 1–8. */
+function seedCatalogue({ state, at }: SeedContext): void {
   const section = (ID: number, NAME: string, parent: number | null) =>
     state.productSections.push({ ID, CATALOG_ID: DEMO.catalogId, SECTION_ID: parent, NAME, XML_ID: `section-${ID}`, CODE: null });
   section(1, 'Мешки и упаковка', null);
@@ -242,10 +275,10 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   product(7, 'Лицензия 1С:Бухгалтерия (1 год)', 3, 12000, 796, 365);
   product(8, 'Антивирус Kaspersky Endpoint (1 год, 10 ПК)', 3, 25000, 796, 365);
   state.seq.product = 9;
+}
 
-  // --- clients ----------------------------------------------------------------------------------
-  const host = new SeedHost(state, at.tz, day(-720));
-  const by = (userId: number): Origin => ({ userId });
+/** Companies 1–8 and contacts 1–10, created 720 days ago. */
+function seedClients({ state, host }: SeedContext): void {
   const company = (TITLE: string, INDUSTRY: string, ASSIGNED_BY_ID: number, phone: string, city: string) =>
     addClient(host, 'company', { TITLE, INDUSTRY, ASSIGNED_BY_ID, COMPANY_TYPE: 'CUSTOMER', ADDRESS_CITY: city, PHONE: [{ VALUE: phone, VALUE_TYPE: 'WORK' }] }, by(ASSIGNED_BY_ID));
   company('ООО «Мукомольный комбинат «Заря»', 'MANUFACTURING', 3, '+7 (4852) 55-10-20', 'Ярославль'); // 1
@@ -268,8 +301,10 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   contact('Татьяна', 'Ивановна', 'Козлова', 7, 7, 'Офис-менеджер', '+7 912 888-99-00'); // 8
   contact('Роман', 'Петрович', 'Зайцев', null, 7, 'Частный покупатель', '+7 999 123-00-11'); // 9
   contact('Григорий', 'Львович', 'Медведев', 8, 5, 'Прораб', '+7 927 321-00-22'); // 10
+}
 
-  // --- deals --------------------------------------------------------------------------------------
+/** Deals 101–117: in progress, won, lost (one per reason), reactivation. */
+function seedDeals({ state, today, day, host }: SeedContext): void {
   state.seq.deal = 101;
   const rows = (dealId: number, items: Array<[productId: number, qty: number]>) => {
     for (const [i, [pid, qty]] of items.entries()) {
@@ -335,8 +370,10 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   // Reactivation pipeline (116 in progress, 117 parked as a forgotten client).
   deal({ title: 'Реактивация: Заря, повторная закупка мешков', assigned: 3, company: 1, contacts: [1], created: -2, stage: 'C1:NEW', category: 1, items: [[2, 1500]], source: 'PARTNER' });
   deal({ title: 'Реактивация: СтройДом', assigned: 6, company: 8, contacts: [10], created: -150, stage: 'C1:UC_FORGOTTEN', closed: -60, category: 1, source: 'PARTNER' });
+}
 
-  // --- leads ----------------------------------------------------------------------------------------
+/** Leads 501–506, one per status. */
+function seedLeads({ state, day, host }: SeedContext): void {
   state.seq.lead = 501;
   const lead = (TITLE: string, NAME: string, LAST_NAME: string, assigned: number, created: number, statusId: string, closed?: number, extra: Record<string, unknown> = {}) => {
     host.t = day(created, 9);
@@ -353,18 +390,15 @@ function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
   lead('Лицензии для бухгалтерии', 'Артём', 'Симонов', 6, -9, 'UC_NOANSWER', -7, { COMPANY_TITLE: 'ООО «Учёт Плюс»' });
   lead('Биг-бэги для зерна', 'Степан', 'Фомин', 3, -60, 'CONVERTED', -55, { COMPANY_TITLE: 'КФХ «Фомин»' });
   lead('Плёнка, разовая закупка', 'Юлия', 'Абрамова', 3, -35, 'UC_EXPENSIVE', -30, { OPPORTUNITY: 26000 });
+}
 
-  // --- bizproc templates ------------------------------------------------------------------------------
+function seedBizprocTemplates({ state, at }: SeedContext): void {
   const tpl = (ID: number, NAME: string, entity: 'CCrmDocumentDeal' | 'CCrmDocumentLead') =>
     state.bizprocTemplates.push({ ID, MODULE_ID: 'crm', ENTITY: entity, DOCUMENT_TYPE: ['crm', entity, entity === 'CCrmDocumentDeal' ? 'DEAL' : 'LEAD'], AUTO_EXECUTE: 0, NAME, MODIFIED: at.now - 100 * DAY, USER_ID: 1 });
   tpl(1, 'Напоминание о продлении лицензии', 'CCrmDocumentDeal');
   tpl(2, 'Повторная продажа: звонок клиенту', 'CCrmDocumentDeal');
   tpl(3, 'Перезвонить по лиду', 'CCrmDocumentLead');
   state.seq.bizprocTemplate = 4;
-
-  // Ids continue after the seed.
-  state.seq.company = Math.max(state.seq.company ?? 1, 9);
-  state.seq.contact = Math.max(state.seq.contact ?? 1, 11);
 }
 
 function isoDay(ms: number): string {

@@ -1,7 +1,7 @@
 /**
  * npm run rules:schema [-- --check]
  *
- * Writes config/rules.schema.json from the zod rules schema (src/config/rules.ts), the one source
+ * Writes config/rules.schema.json from the zod rules schema (src/config/rules/), the one source
  * of truth. With --check it only compares and exits 1 when the file is stale. Exit code 2: usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

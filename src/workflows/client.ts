@@ -7,15 +7,7 @@
  * open deal → a to-do on it; neither → a new deal with a to-do. After the configured number of
  * cycles without a purchase the client is moved to "Forgotten client" and the head is told.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ClientActivities } from '../activities/client';
 import type { ClientPlan, ClientTouch, PurchaseFact } from '../activities/contracts';
 import { SA } from '../shared/search-attributes';

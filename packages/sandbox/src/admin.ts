@@ -45,7 +45,9 @@ const ENDPOINTS = [
   'GET    /_sandbox/records/:collection   raw records (activities, tasks, notifications, comments, bizprocRuns, offlineEvents, ...)',
   'POST   /_sandbox/clock                 {advanceSeconds | advanceDays}',
   'POST   /_sandbox/save | /load          {file?}',
-  'POST   /_sandbox/reset                 {seed?: "demo" | "empty"}',
+  'GET    /_sandbox/settings              portal settings; PATCH {closeDateSync, timeZone, utcOffsetMinutes, wrongWebhookCodeError}',
+  'PATCH  /_sandbox/users/:id             {active: false} deactivates a user (the webhook user: REST answers 403 INVALID_CREDENTIALS)',
+  'POST   /_sandbox/reset                 {seed?: "demo" | "empty", profile?: "demo" | "real-world"}',
 ];
 
 function same(a: string, b: string): boolean {
@@ -231,9 +233,22 @@ function portalRoutes(r: Router, deps: AdminDeps): void {
   r.post('/load', (req, res) => {
     res.json({ file: p.load(optionalString(body(req).file)) });
   });
+  r.get('/settings', (_req, res) => {
+    res.json(p.settings);
+  });
+  r.patch('/settings', (req, res) => {
+    res.json(p.configure(body(req)));
+  });
+  r.patch('/users/:id', (req, res) => {
+    const active = body(req).active;
+    if (typeof active !== 'boolean') throw new Error('active must be true or false');
+    p.setUserActive(idOf(req), active);
+    res.json({ id: idOf(req), active });
+  });
   r.post('/reset', (req, res) => {
-    const seed = body(req).seed === 'empty' ? 'empty' : 'demo';
-    p.reset(seed);
+    const b = body(req);
+    const seed = b.seed === 'empty' ? 'empty' : 'demo';
+    p.reset(seed, optionalString(b.profile));
     deps.callLog.clear();
     deps.resetLimits();
     res.json(p.summary());

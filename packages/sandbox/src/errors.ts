@@ -26,8 +26,16 @@ export const crmError = (description: string): RestError => new RestError(400, '
 export const Errors = {
   /** system-errors.md; the webhook path carries a wrong user or code (APAuth "Invalid request credentials"; 401 per crm-item-import.md). */
   invalidCredentials: () => new RestError(401, 'INVALID_CREDENTIALS', 'Invalid request credentials'),
-  /** system-errors.md: no authorization data at all. */
+  /** system-errors.md: no authorization data at all, or ("Invalid … webhook code") a wrong one. */
   noAuth: () => new RestError(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
+  /** A wrong user id or code in the webhook path: both documented answers are 401 (PortalSettings.wrongWebhookCodeError). */
+  wrongWebhookCode: (code: 'INVALID_CREDENTIALS' | 'NO_AUTH_FOUND'): RestError =>
+    code === 'NO_AUTH_FOUND' ? new RestError(401, 'NO_AUTH_FOUND', 'Wrong authorization data') : new RestError(401, 'INVALID_CREDENTIALS', 'Invalid request credentials'),
+  /**
+   * system-errors.md: 403 INVALID_CREDENTIALS — "The user associated with the access token or
+   * webhook used to call the method lacks the necessary permissions" (here: a deactivated user).
+   */
+  inactiveUser: () => new RestError(403, 'INVALID_CREDENTIALS', 'Invalid request credentials'),
   invalidToken: () => new RestError(401, 'invalid_token', 'The access token provided is invalid.'),
   insufficientScope: () =>
     new RestError(403, 'insufficient_scope', 'The request requires higher privileges than provided by the webhook token'),

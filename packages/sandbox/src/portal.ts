@@ -8,12 +8,14 @@ import { addClient, addDeal, addLead, deleteDeal, findRecord, leadStatuses, move
 import { fieldDefs, recordOut, type CrmKind } from './crm/fields';
 import { BINDABLE_EVENTS, EventBus, type Delivery } from './events';
 import { METHODS } from './methods';
-import { seedPortal, type SeedName } from './seed';
-import { emptyState, loadStateFile, nextId, saveStateFile, type OutgoingWebhookRec, type PortalState, type Rec } from './store';
+import { profileOf, resolveSettings, seedProfile, type ProfileName } from './profiles';
+import type { SeedName } from './seed';
+import { emptyState, loadStateFile, nextId, saveStateFile, type OutgoingWebhookRec, type PortalSettings, type PortalState, type Rec } from './store';
 import type { Rng } from './util';
 
 export interface PortalOptions {
-  tzOffsetMinutes: number;
+  /** Settings given explicitly at start (over the profile's); a reset keeps them. */
+  settings: Partial<PortalSettings>;
   stateFile?: string;
   baseUrl: () => string;
   dropEventsPct: () => number;
@@ -28,6 +30,8 @@ export interface PortalSummary {
   departments: number;
   categories: Array<{ id: number; name: string; stages: Array<{ id: string; name: string; semantics: 'P' | 'S' | 'F' }> }>;
   leadStatuses: Array<{ id: string; name: string; semantics: 'P' | 'S' | 'F' }>;
+  profile: string;
+  settings: PortalSettings;
   counts: Record<string, number>;
   handlers: Array<{ id: number; event: string; handler: string; offline: boolean; owner: string }>;
   outgoingWebhooks: Array<{ id: number; handler: string; events: string[] }>;
@@ -40,12 +44,10 @@ const sem = (s: { SEMANTICS: 'S' | 'F' | null }): 'P' | 'S' | 'F' => (s.SEMANTIC
 
 export class Portal implements CrmHost {
   state: PortalState;
-  readonly tz: number;
   readonly bus: EventBus;
 
   constructor(private readonly opts: PortalOptions, initial: PortalState) {
     this.state = initial;
-    this.tz = opts.tzOffsetMinutes;
     this.bus = new EventBus({
       state: () => this.state,
       now: () => this.now(),
@@ -54,6 +56,25 @@ export class Portal implements CrmHost {
       rng: opts.rng,
       timeoutMs: opts.eventTimeoutMs,
     });
+  }
+
+  /** The UTC offset (minutes) of every date the portal prints and of dates sent without one. */
+  get tz(): number {
+    return this.state.settings.utcOffsetMinutes;
+  }
+
+  /** The portal's settings (store.ts PortalSettings); change them with configure(). */
+  get settings(): PortalSettings {
+    return this.state.settings;
+  }
+
+  /**
+   * Changes settings of the running portal, like an administrator in the portal UI (close-date
+   * sync, the time zone, …). Returns the settings in force.
+   */
+  configure(patch: Partial<PortalSettings>): PortalSettings {
+    this.state.settings = resolveSettings(this.state.settings, patch, this.now());
+    return this.state.settings;
   }
 
   /** Portal time: the wall clock plus the offset set by advanceClock(). */
@@ -182,6 +203,21 @@ export class Portal implements CrmHost {
   }
 
   /**
+   * Activates or deactivates a user, as an administrator does when an employee leaves. When it
+   * is the webhook's user, REST answers 403 INVALID_CREDENTIALS from then on (server.ts).
+   */
+  setUserActive(userId: number, active: boolean): void {
+    const user = this.state.users.find((u) => u.ID === userId);
+    if (!user) throw crmError(`User ${userId} not found`);
+    user.ACTIVE = active;
+  }
+
+  /** The user the inbound webhook acts as. */
+  get webhookUserId(): number {
+    return this.opts.adminUserId;
+  }
+
+  /**
    * An outgoing webhook, as configured in the portal UI (Developer resources → Outgoing
    * webhook): a handler URL, a list of events, and the application token the portal generates.
    */
@@ -243,12 +279,15 @@ export class Portal implements CrmHost {
     return file;
   }
 
-  /** Back to a fresh seeded state (credentials kept). */
-  reset(seed: SeedName = 'demo'): void {
+  /**
+   * Back to a fresh seeded state of `profile` (default: the current one), credentials and the
+   * settings given at start kept.
+   */
+  reset(seed: SeedName = 'demo', profile: ProfileName | string = this.state.profile): void {
     const creds = this.state.credentials;
     const next = emptyState();
     next.credentials = creds;
-    seedPortal(next, seed, { tz: this.tz, now: Date.now() });
+    seedProfile(next, profileOf(profile), seed, this.opts.settings, Date.now());
     this.state = next;
   }
 
@@ -259,6 +298,8 @@ export class Portal implements CrmHost {
     return {
       users: s.users.length,
       departments: s.departments.length,
+      profile: s.profile,
+      settings: s.settings,
       categories: [...s.categories]
         .sort((a, b) => a.sort - b.sort || a.id - b.id)
         .map((c) => ({ id: c.id, name: c.name, stages: stagesOf(s, c.id).map((st) => ({ id: st.STATUS_ID, name: st.NAME, semantics: sem(st) })) })),

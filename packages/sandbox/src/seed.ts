@@ -59,7 +59,7 @@ export const DEMO = {
   catalogId: 23,
 };
 
-class SeedHost implements CrmHost {
+export class SeedHost implements CrmHost {
   t: number;
   constructor(
     public state: PortalState,
@@ -149,7 +149,7 @@ function leadDirectory(state: PortalState): void {
 }
 
 /** What the demo sections share: the state, the seed day, and a host whose clock each write sets. */
-interface SeedContext {
+export interface SeedContext {
   state: PortalState;
   at: { tz: number; now: number };
   /** Start of the seed day (portal time). */
@@ -160,12 +160,17 @@ interface SeedContext {
   host: SeedHost;
 }
 
-const by = (userId: number): Origin => ({ userId });
+export const by = (userId: number): Origin => ({ userId });
 
-function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
+/** The seed day, its clock and a host for the writes of a seed. */
+export function seedContext(state: PortalState, at: { tz: number; now: number }): SeedContext {
   const today = startOfDay(at.now, at.tz);
   const day = (n: number, hour = 11) => today + n * DAY + hour * 3_600_000;
-  const ctx: SeedContext = { state, at, today, day, host: new SeedHost(state, at.tz, day(-720)) };
+  return { state, at, today, day, host: new SeedHost(state, at.tz, day(-720)) };
+}
+
+function seedDemo(state: PortalState, at: { tz: number; now: number }): void {
+  const ctx = seedContext(state, at);
   seedPeople(ctx);
   seedPipelines(ctx);
   seedUserFields(ctx);
@@ -303,52 +308,66 @@ function seedClients({ state, host }: SeedContext): void {
   contact('Григорий', 'Львович', 'Медведев', 8, 5, 'Прораб', '+7 927 321-00-22'); // 10
 }
 
-/** Deals 101–117: in progress, won, lost (one per reason), reactivation. */
-function seedDeals({ state, today, day, host }: SeedContext): void {
-  state.seq.deal = 101;
-  const rows = (dealId: number, items: Array<[productId: number, qty: number]>) => {
-    for (const [i, [pid, qty]] of items.entries()) {
-      const p = state.products.find((x) => x.ID === pid)!;
-      const row: ProductRowRec = {
-        ID: nextId(state, 'productRow'), OWNER_ID: dealId, OWNER_TYPE: 'D', PRODUCT_ID: pid, PRODUCT_NAME: String(p.NAME), PRICE: Number(p.PRICE),
-        QUANTITY: qty, DISCOUNT_TYPE_ID: 2, DISCOUNT_RATE: 0, DISCOUNT_SUM: 0, TAX_RATE: null, TAX_INCLUDED: 'N', MEASURE_CODE: Number(p.MEASURE),
-        MEASURE_NAME: Number(p.MEASURE) === 715 ? 'пар' : 'шт', SORT: (i + 1) * 10,
-      };
-      state.productRows.push(row);
-    }
-    const deal = findRecord(state, 'deal', dealId)!;
-    deal.OPPORTUNITY = state.productRows.filter((r) => r.OWNER_ID === dealId && r.OWNER_TYPE === 'D').reduce((s, r) => s + r.PRICE * r.QUANTITY, 0);
-  };
-  interface DealSeed {
-    title: string;
-    assigned: number;
-    company: number;
-    contacts: number[];
-    created: number;
-    stage: string;
-    closed?: number;
-    items?: Array<[number, number]>;
-    source?: string;
-    comments?: string;
-    category?: number;
-    uf?: Record<string, string>;
-    returning?: boolean;
+/** A deal of a seed: written through the CRM rules at its creation day, then moved to its stage. */
+export interface DealSeed {
+  title: string;
+  assigned: number;
+  company: number;
+  /** Bound in this order; the first is the primary contact (crm.deal.contact.items.get IS_PRIMARY). */
+  contacts: number[];
+  /** Days from the seed day (negative: in the past). */
+  created: number;
+  stage: string;
+  /** The day it entered `stage` (default: two days after creation). */
+  closed?: number;
+  /** CLOSEDATE given at creation, days from the seed day (default: the portal's, creation + 7). */
+  closeDate?: number;
+  items?: Array<[productId: number, qty: number]>;
+  source?: string;
+  comments?: string;
+  category?: number;
+  uf?: Record<string, unknown>;
+  returning?: boolean;
+}
+
+/** Product rows of a seeded deal at catalogue prices; the amount follows them. */
+function seedRows({ state }: SeedContext, dealId: number, items: Array<[productId: number, qty: number]>): void {
+  for (const [i, [pid, qty]] of items.entries()) {
+    const p = state.products.find((x) => x.ID === pid)!;
+    const row: ProductRowRec = {
+      ID: nextId(state, 'productRow'), OWNER_ID: dealId, OWNER_TYPE: 'D', PRODUCT_ID: pid, PRODUCT_NAME: String(p.NAME), PRICE: Number(p.PRICE),
+      QUANTITY: qty, DISCOUNT_TYPE_ID: 2, DISCOUNT_RATE: 0, DISCOUNT_SUM: 0, TAX_RATE: null, TAX_INCLUDED: 'N', MEASURE_CODE: Number(p.MEASURE),
+      MEASURE_NAME: Number(p.MEASURE) === 715 ? 'пар' : 'шт', SORT: (i + 1) * 10,
+    };
+    state.productRows.push(row);
   }
-  const deal = (d: DealSeed): number => {
-    host.t = day(d.created, 10);
-    const category = d.category ?? 0;
-    const first = category === 0 ? 'NEW' : `C${category}:NEW`;
-    const id = addDeal(host, {
-      TITLE: d.title, CATEGORY_ID: category, STAGE_ID: first, ASSIGNED_BY_ID: d.assigned, COMPANY_ID: d.company, CONTACT_IDS: d.contacts,
-      SOURCE_ID: d.source ?? 'CALL', COMMENTS: d.comments ?? null, TYPE_ID: 'GOODS', IS_RETURN_CUSTOMER: d.returning ? 'Y' : 'N', ...(d.uf ?? {}),
-    }, by(d.assigned));
-    if (d.items) rows(id, d.items);
-    if (d.stage !== first) {
-      host.t = day(d.closed ?? d.created + 2, 15);
-      updateDeal(host, findRecord(state, 'deal', id)!, { STAGE_ID: d.stage }, by(d.assigned));
-    }
-    return id;
-  };
+  const deal = findRecord(state, 'deal', dealId)!;
+  deal.OPPORTUNITY = state.productRows.filter((r) => r.OWNER_ID === dealId && r.OWNER_TYPE === 'D').reduce((s, r) => s + r.PRICE * r.QUANTITY, 0);
+}
+
+export function seedDeal(ctx: SeedContext, d: DealSeed): number {
+  const { state, host, day, today } = ctx;
+  host.t = day(d.created, 10);
+  const category = d.category ?? 0;
+  const first = category === 0 ? 'NEW' : `C${category}:NEW`;
+  const id = addDeal(host, {
+    TITLE: d.title, CATEGORY_ID: category, STAGE_ID: first, ASSIGNED_BY_ID: d.assigned, COMPANY_ID: d.company, CONTACT_IDS: d.contacts,
+    SOURCE_ID: d.source ?? 'CALL', COMMENTS: d.comments ?? null, TYPE_ID: 'GOODS', IS_RETURN_CUSTOMER: d.returning ? 'Y' : 'N',
+    ...(d.closeDate !== undefined ? { CLOSEDATE: isoDay(today + d.closeDate * DAY) } : {}), ...(d.uf ?? {}),
+  }, by(d.assigned));
+  if (d.items) seedRows(ctx, id, d.items);
+  if (d.stage !== first) {
+    host.t = day(d.closed ?? d.created + 2, 15);
+    updateDeal(host, findRecord(state, 'deal', id)!, { STAGE_ID: d.stage }, by(d.assigned));
+  }
+  return id;
+}
+
+/** Deals 101–117: in progress, won, lost (one per reason), reactivation. */
+function seedDeals(ctx: SeedContext): void {
+  const { state, today } = ctx;
+  state.seq.deal = 101;
+  const deal = (d: DealSeed): number => seedDeal(ctx, d);
   // In progress (101–104).
   deal({ title: 'Мешки п/п 50 кг — Заря, ноябрьская партия', assigned: 3, company: 1, contacts: [1], created: -3, stage: 'NEW', items: [[1, 3000]] });
   deal({ title: 'Биг-бэги для Колоса', assigned: 4, company: 2, contacts: [3], created: -6, stage: 'PREPARATION', items: [[3, 200]] });
@@ -401,6 +420,6 @@ function seedBizprocTemplates({ state, at }: SeedContext): void {
   state.seq.bizprocTemplate = 4;
 }
 
-function isoDay(ms: number): string {
+export function isoDay(ms: number): string {
   return new Date(ms + 12 * 3_600_000).toISOString().slice(0, 10);
 }

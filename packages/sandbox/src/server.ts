@@ -5,8 +5,9 @@
  *   /rest/<method>[.json]?auth=<token>         application (OAuth) context — event.* need it
  *   /_sandbox/*                                admin API (admin.ts)
  *
- * Request path: fault latency → outage → auth (401 INVALID_CREDENTIALS / NO_AUTH_FOUND /
- * invalid_token) → method lookup (404 ERROR_METHOD_NOT_FOUND) → leaky bucket (503) →
+ * Request path: fault latency → outage → auth (a wrong webhook path: 401 INVALID_CREDENTIALS or
+ * NO_AUTH_FOUND as the portal's settings say; no token: 401 NO_AUTH_FOUND; a wrong one: 401
+ * invalid_token; an inactive webhook user: 403 INVALID_CREDENTIALS) → method lookup (404 ERROR_METHOD_NOT_FOUND) → leaky bucket (503) →
  * injected 500s → method or batch (operating limit 429 per method) → answer; for writes the
  * "response lost" fault destroys the connection after the change is committed.
  */
@@ -25,8 +26,8 @@ import { LeakyBucket, OperatingMeter, resolveLimits, type LimitsConfig } from '.
 import { DEFAULT_SCOPES, METHODS } from './methods';
 import { Portal } from './portal';
 import { RestEngine, type Principal, type RestRequest } from './rest';
-import { seedPortal } from './seed';
-import { emptyState, loadStateFile, type PortalState } from './store';
+import { profileOf, resolveSettings, seedProfile } from './profiles';
+import { emptyState, loadStateFile, type PortalSettings, type PortalState } from './store';
 import type { SandboxHandle, SandboxLimitsOptions, SandboxOptions } from './types';
 import { parsePhpQuery, type Params } from './util';
 
@@ -111,14 +112,27 @@ async function readParams(req: Request): Promise<Params> {
 
 const OUTAGE_HTML = '<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
-/** The saved state when `stateFile` exists, else a fresh seeded one; then the credentials the options fix. */
-function initialState(opts: SandboxOptions, tz: number): PortalState {
+/** Settings the options give explicitly (over the profile's or the state file's). */
+function explicitSettings(opts: SandboxOptions): Partial<PortalSettings> {
+  return { ...opts.settings, ...(opts.timezoneOffsetMinutes !== undefined ? { utcOffsetMinutes: opts.timezoneOffsetMinutes } : {}) };
+}
+
+/**
+ * The saved state when `stateFile` exists (its profile must be the one asked for, if one is),
+ * else a fresh one seeded from the profile; then the settings and credentials the options fix.
+ */
+function initialState(opts: SandboxOptions, settings: Partial<PortalSettings>): PortalState {
+  const profile = profileOf(opts.profile);
   let state: PortalState;
   if (opts.stateFile && existsSync(opts.stateFile)) {
     state = loadStateFile(opts.stateFile);
+    if (opts.profile && state.profile !== opts.profile) {
+      throw new Error(`${opts.stateFile} holds a "${state.profile}" portal, not "${opts.profile}": use another state file or remove it`);
+    }
+    state.settings = resolveSettings(state.settings, settings);
   } else {
     state = emptyState();
-    seedPortal(state, opts.seed ?? 'demo', { tz, now: Date.now() });
+    seedProfile(state, profile, opts.seed ?? 'demo', settings, Date.now());
   }
   if (opts.secret) state.credentials.secret = opts.secret;
   if (opts.applicationToken) state.credentials.applicationToken = opts.applicationToken;
@@ -177,14 +191,22 @@ function parseRestPath(restPath: string): { webhook: Webhook | null; method: str
   return { webhook, method: rawMethod.replace(/\.json$/i, '').toLowerCase() };
 }
 
-/** Why the call's credentials are refused (webhook user and secret, or the application token), if they are. */
-function credentialsError(webhook: Webhook | null, params: Params, userId: number, credentials: PortalState['credentials']): RestError | undefined {
+/**
+ * Why the call's credentials are refused, if they are: the webhook's user id and code (the
+ * answer the portal's settings name), or the application token; then the user they act as,
+ * who must be active (system-errors.md: 403 INVALID_CREDENTIALS when "the user associated with
+ * the access token or webhook … lacks the necessary permissions").
+ */
+function credentialsError(webhook: Webhook | null, params: Params, userId: number, state: PortalState): RestError | undefined {
+  const { credentials, settings } = state;
   if (webhook) {
-    return webhook.uid !== String(userId) || !sameSecret(webhook.secret, credentials.secret) ? Errors.invalidCredentials() : undefined;
+    if (webhook.uid !== String(userId) || !sameSecret(webhook.secret, credentials.secret)) return Errors.wrongWebhookCode(settings.wrongWebhookCodeError);
+  } else {
+    const token = params.auth;
+    if (token === undefined || token === '') return Errors.noAuth();
+    if (typeof token !== 'string' || !sameSecret(token, credentials.appAccessToken)) return Errors.invalidToken();
   }
-  const token = params.auth;
-  if (token === undefined || token === '') return Errors.noAuth();
-  if (typeof token !== 'string' || !sameSecret(token, credentials.appAccessToken)) return Errors.invalidToken();
+  if (state.users.find((u) => u.ID === userId)?.ACTIVE === false) return Errors.inactiveUser();
   return undefined;
 }
 
@@ -229,7 +251,7 @@ function restRoute({ portal, engine, faults, callLog, userId, verbose }: RestRou
         else res.status(503).type('text/html').send(OUTAGE_HTML);
         return;
       }
-      const denied = credentialsError(webhook, params, userId, portal.state.credentials);
+      const denied = credentialsError(webhook, params, userId, portal.state);
       if (denied) return refuse(denied);
       delete params.auth;
       if (!method) return refuse(Errors.methodNotFound());
@@ -294,6 +316,12 @@ function sandboxHandle({ baseUrl, caCertPem, userId, portal, callLog, faults, ad
     },
     caCertPem,
     portal,
+    get profile() {
+      return portal.state.profile;
+    },
+    get settings() {
+      return portal.state.settings;
+    },
     callLog,
     faults,
     adminUrl: `${baseUrl}/_sandbox/`,
@@ -332,7 +360,7 @@ function sandboxHandle({ baseUrl, caCertPem, userId, portal, callLog, faults, ad
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const host = opts.host ?? '127.0.0.1';
-  const tz = opts.timezoneOffsetMinutes ?? 180;
+  const settings = explicitSettings(opts);
   const userId = opts.userId ?? 1;
   const faults = new Faults(opts.faultSeed ?? 1);
   const limits = limitsControl(opts.limits);
@@ -340,7 +368,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   let baseUrl = '';
   const portal = new Portal(
     {
-      tzOffsetMinutes: tz,
+      settings,
       stateFile: opts.stateFile,
       baseUrl: () => baseUrl,
       dropEventsPct: () => faults.dropEventsPct,
@@ -348,7 +376,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       eventTimeoutMs: opts.eventTimeoutMs ?? 5000,
       adminUserId: userId,
     },
-    initialState(opts, tz),
+    initialState(opts, settings),
   );
   addStartupWebhooks(portal, opts.outgoingWebhooks);
   const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);

@@ -140,8 +140,46 @@ export interface OfflineEventRec {
   ERROR: 0 | 1;
 }
 
+/**
+ * Settings of the portal that change how its REST answers behave (profiles.ts gives each
+ * profile its own). Consulted by the methods; changed at run time by `portal.configure()` or
+ * `PATCH /_sandbox/settings`.
+ */
+export interface PortalSettings {
+  /**
+   * The CRM setting "sync the close date": moving a deal into a final (won/lost) stage rewrites
+   * CLOSEDATE to that day. Off: CLOSEDATE keeps its value (by default creation + 7 days,
+   * crm-deal-add.md). Not a REST setting (no method reads it, see the sandbox README).
+   */
+  closeDateSync: boolean;
+  /** The portal's (server's) time zone: an IANA name, or `UTC±hh:mm` for a fixed offset. */
+  timeZone: string;
+  /**
+   * The UTC offset every REST date and time carries (data-types.md: "at the API level, all dates
+   * and times are stored according to the server parameters"). Fixed for the portal's life.
+   */
+  utcOffsetMinutes: number;
+  /**
+   * What a wrong user id or code in the webhook path answers; both are documented with HTTP 401:
+   * `INVALID_CREDENTIALS` (crm-item-import.md "Incorrect ID and/or code in the request path",
+   * and the method pages) or `NO_AUTH_FOUND` (system-errors.md "Invalid … webhook code").
+   */
+  wrongWebhookCodeError: 'INVALID_CREDENTIALS' | 'NO_AUTH_FOUND';
+}
+
+/** The demo portal's settings (Moscow, close-date sync on) — also what older state files get. */
+export const DEFAULT_SETTINGS: PortalSettings = {
+  closeDateSync: true,
+  timeZone: 'Europe/Moscow',
+  utcOffsetMinutes: 180,
+  wrongWebhookCodeError: 'INVALID_CREDENTIALS',
+};
+
 export interface PortalState {
   version: 1;
+  /** The profile the portal was seeded from (profiles.ts); older state files: demo. */
+  profile: string;
+  settings: PortalSettings;
   credentials: {
     secret: string;
     memberId: string;
@@ -191,6 +229,8 @@ export function randomCode(len = 16): string {
 export function emptyState(): PortalState {
   return {
     version: 1,
+    profile: 'demo',
+    settings: { ...DEFAULT_SETTINGS },
     credentials: { secret: randomCode(), memberId: randomHex(16), appAccessToken: randomHex(16), applicationToken: randomHex(16) },
     clockOffsetMs: 0,
     seq: {},
@@ -237,5 +277,6 @@ export function saveStateFile(file: string, state: PortalState): void {
 export function loadStateFile(file: string): PortalState {
   const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<PortalState>;
   if (!data || data.version !== 1) throw new Error(`${file}: not a sandbox state file (version 1)`);
-  return { ...emptyState(), ...data } as PortalState;
+  const empty = emptyState();
+  return { ...empty, ...data, settings: { ...empty.settings, ...data.settings } } as PortalState;
 }

@@ -6,6 +6,8 @@ import type { CallLog } from './calllog';
 import type { Faults } from './faults';
 import type { LimitsConfig } from './limits';
 import type { Portal } from './portal';
+import type { ProfileName } from './profiles';
+import type { PortalSettings } from './store';
 
 export interface SandboxLimitsOptions {
   enabled: boolean;
@@ -30,8 +32,16 @@ export interface SandboxOptions {
   secret?: string;
   /** sent as auth[application_token] in outbound events */
   applicationToken?: string;
-  /** default 'demo' */
+  /**
+   * The portal profile a fresh portal is seeded from (profiles.ts): its data and its settings.
+   * Default 'demo'. With an existing `stateFile` the file's portal is used, and it must be of
+   * this profile when one is given.
+   */
+  profile?: ProfileName;
+  /** 'empty': only the base directories (the profile's settings still apply); default: the profile's data */
   seed?: 'demo' | 'empty';
+  /** extension: portal settings over the profile's (or the state file's): closeDateSync, timeZone, … */
+  settings?: Partial<PortalSettings>;
   /** default: enabled, standard preset (2/s, burst 50), 480 s operating budget */
   limits?: SandboxLimitsOptions;
   /** load at start if present; save() writes it */
@@ -46,7 +56,7 @@ export interface SandboxOptions {
   appAccessToken?: string;
   /** extension: outgoing webhooks to configure at start (the portal-UI way to receive events) */
   outgoingWebhooks?: Array<{ handler: string; events: string[] }>;
-  /** extension: portal UTC offset in minutes (default 180, Moscow) */
+  /** extension: portal UTC offset in minutes (default: the profile's; demo 180, Moscow) — same as settings.utcOffsetMinutes */
   timezoneOffsetMinutes?: number;
   /** extension: per-delivery timeout of outbound events (default 5000 ms) */
   eventTimeoutMs?: number;
@@ -74,6 +84,10 @@ export interface SandboxHandle {
   caCertPem: string;
   /** In-process admin: state, actions (lose/win/move a deal, set a field, ...), save/load. */
   portal: Portal;
+  /** extension: the profile the portal was seeded from */
+  readonly profile: string;
+  /** extension: the portal's settings in force (change them with portal.configure()) */
+  readonly settings: PortalSettings;
   /** Entries {requestId, method, params, at, httpStatus, status, error?, viaBatch?} */
   callLog: CallLog;
   /** latencyMs, errorRate, outage window, dropEventsPct, lostResponsePct */

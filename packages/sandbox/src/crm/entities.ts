@@ -6,7 +6,9 @@
  * On add, a STAGE_ID without CATEGORY_ID selects its pipeline; a stage that is not in the pipeline
  * is an error. On update CATEGORY_ID is immutable and a STAGE_ID of another pipeline changes
  * nothing (api-reference/crm/deals/index.md "How to Change a Deal's Funnel").
- * STAGE_SEMANTIC_ID and CLOSED follow the stage's semantics; DATE_MODIFY moves on every change.
+ * STAGE_SEMANTIC_ID and CLOSED follow the stage's semantics; MOVED_TIME/MOVED_BY_ID on every stage
+ * change; CLOSEDATE on entering a final stage only with close-date sync on (the portal's
+ * settings, store.ts); DATE_MODIFY moves on every change.
  */
 import { crmError } from '../errors';
 import type { FieldDef } from '../query';
@@ -180,8 +182,9 @@ function applyDealStage(host: CrmHost, deal: Rec, stage: StatusRec, origin: Orig
     deal.MOVED_TIME = now;
     deal.MOVED_BY_ID = origin.userId;
   }
-  // Closing a deal sets its close date to the day it closed, unless the caller set one.
-  if (final && !wasFinal && !closeDateGiven) deal.CLOSEDATE = startOfDay(now, host.tz);
+  // With close-date sync on, closing a deal (entering a final stage from an open one) sets the
+  // close date to that day, unless the caller set one; with it off CLOSEDATE keeps its value.
+  if (final && !wasFinal && !closeDateGiven && host.state.settings.closeDateSync) deal.CLOSEDATE = startOfDay(now, host.tz);
 }
 
 export function addDeal(host: CrmHost, fields: unknown, origin: Origin): number {

@@ -2,23 +2,25 @@
  * `npm run sandbox` — a seeded Bitrix24 portal emulator for demos and manual testing.
  *
  *   npm run sandbox -- [--port 3001] [--host 127.0.0.1] [--http] [--limits standard|enterprise|off]
- *                      [--state .data/sandbox.json] [--seed demo|empty] [--secret CODE]
- *                      [--app-token TOKEN] [--events-url URL] [--verbose]
+ *                      [--state .data/sandbox.json] [--profile demo|real-world] [--seed demo|empty]
+ *                      [--secret CODE] [--app-token TOKEN] [--events-url URL] [--verbose]
  *
  * Environment: SANDBOX_PORT, SANDBOX_HOST, SANDBOX_PROTOCOL, SANDBOX_LIMITS, SANDBOX_STATE_FILE,
- * SANDBOX_SEED, SANDBOX_SECRET, SANDBOX_APP_TOKEN (or B24_APP_TOKEN), SANDBOX_EVENTS_URL.
+ * SANDBOX_PROFILE, SANDBOX_SEED, SANDBOX_SECRET, SANDBOX_APP_TOKEN (or B24_APP_TOKEN),
+ * SANDBOX_EVENTS_URL. A state file keeps the profile it was seeded from; --profile with a file of
+ * another profile fails to start.
  * Flags win over the environment. Ctrl+C saves the state (with --state) and stops. Exit codes:
  * 0 stopped, 1 failed to start, 2 bad arguments (or a bad value in those variables).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BINDABLE_EVENTS, DEMO, startSandbox, type SandboxOptions } from '@b24r/sandbox';
+import { BINDABLE_EVENTS, DEMO, PROFILE_NAMES, PROFILES, REAL_WORLD, startSandbox, type SandboxOptions } from '@b24r/sandbox';
 import { flagValue, parseCommandLine, runMain, withUsage } from './args';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--host H] [--http] [--limits standard|enterprise|off]
-                          [--state FILE] [--seed demo|empty] [--secret CODE] [--app-token TOKEN]
-                          [--events-url URL] [--verbose]`;
+                          [--state FILE] [--profile demo|real-world] [--seed demo|empty]
+                          [--secret CODE] [--app-token TOKEN] [--events-url URL] [--verbose]`;
 
 /** The variable each flag falls back to. */
 const FLAG_ENV = {
@@ -26,6 +28,7 @@ const FLAG_ENV = {
   host: 'SANDBOX_HOST',
   limits: 'SANDBOX_LIMITS',
   state: 'SANDBOX_STATE_FILE',
+  profile: 'SANDBOX_PROFILE',
   seed: 'SANDBOX_SEED',
   secret: 'SANDBOX_SECRET',
   'app-token': 'SANDBOX_APP_TOKEN',
@@ -47,6 +50,7 @@ const sandboxFlags = z.strictObject({
       return z.NEVER;
     })
     .optional(),
+  profile: z.enum(PROFILE_NAMES, { error: `--profile must be ${PROFILE_NAMES.join(' or ')}` }).optional(),
   seed: z.enum(['demo', 'empty'], { error: '--seed must be demo or empty' }).optional(),
   state: z.string().optional(),
   secret: z.string().optional(),
@@ -60,7 +64,10 @@ function sandboxCommand(env: NodeJS.ProcessEnv) {
   const fromEnv = Object.fromEntries(Object.entries(FLAG_ENV).flatMap(([flag, name]) => (env[name] ? [[flag, env[name]]] : [])));
   return {
     usage: USAGE,
-    flags: { port: 'string', host: 'string', http: 'boolean', limits: 'string', state: 'string', seed: 'string', secret: 'string', 'app-token': 'string', 'events-url': 'string', verbose: 'boolean' },
+    flags: {
+      port: 'string', host: 'string', http: 'boolean', limits: 'string', state: 'string', profile: 'string', seed: 'string', secret: 'string',
+      'app-token': 'string', 'events-url': 'string', verbose: 'boolean',
+    },
     schema: z.preprocess((flags) => ({ ...fromEnv, ...(flags as object) }), sandboxFlags),
   } as const;
 }
@@ -73,6 +80,7 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     host: flags.host ?? '127.0.0.1',
     port: flags.port ?? 3001,
     protocol: flags.http || env.SANDBOX_PROTOCOL === 'http' ? 'http' : 'https',
+    profile: flags.profile,
     seed: flags.seed ?? 'demo',
     stateFile: flags.state ? path.resolve(flags.state) : undefined,
     secret: flags.secret,
@@ -99,8 +107,11 @@ function writeCaFile(sb: Sandbox, stateFile: string | undefined): string {
 function describeSandbox(sb: Sandbox, opts: SandboxOptions & { seed: 'demo' | 'empty' }, caFile: string): string[] {
   const l = sb.limits;
   const hooks = sb.portal.state.outgoingWebhooks;
+  const profile = PROFILES[sb.profile as keyof typeof PROFILES];
+  const seeded = opts.seed === 'demo' && sb.portal.state.deals.length > 0;
   return [
-    `Bitrix24 sandbox (${opts.seed} portal) is running`,
+    `Bitrix24 sandbox (${sb.profile} profile${opts.seed === 'empty' ? ', empty' : ''}) is running`,
+    `  Profile:           ${sb.profile} — ${profile?.summary ?? 'unknown profile'}`,
     `  Inbound webhook:   ${sb.webhookUrl}`,
     caFile ? `  TLS certificate:   ${caFile}  (curl --cacert it; Node: NODE_EXTRA_CA_CERTS=${caFile})` : '  TLS:               off (plain http)',
     `  Admin API:         ${sb.adminUrl}  (header X-Sandbox-Token: ${sb.adminToken})`,
@@ -113,9 +124,13 @@ function describeSandbox(sb: Sandbox, opts: SandboxOptions & { seed: 'demo' | 'e
       ? `  Limits:            ${l.preset} — ${l.drainPerSecond} req/s, burst ${l.burst}; ${l.operatingBudgetSeconds} s per method per 10 min`
       : '  Limits:            off',
     `  State file:        ${opts.stateFile ?? 'none (state is lost on exit; use --state FILE)'}`,
-    opts.seed === 'demo'
+    seeded
       ? `  Demo data:         pipelines 0 "Основная" and ${DEMO.reactivationCategoryId} "Реактивация"; deals ${DEMO.deals.inProgress[0]}–${DEMO.deals.forgotten}, leads 501–506; head of sales user ${DEMO.headOfSalesId}, fired manager ${DEMO.firedManagerId}`
       : '',
+    seeded && sb.profile === 'real-world'
+      ? `  Real-world data:   companies ${REAL_WORLD.companies.promTara}–${REAL_WORLD.companies.breadFactory}, contacts 11–15, deals ${REAL_WORLD.deals.openBeforeLoss}–${REAL_WORLD.deals.wonWithFutureCloseDate}, lead ${REAL_WORLD.leads.createdAtNight}; multiple fields ${Object.values(REAL_WORLD.userFields).join(', ')}`
+      : '',
+    `  Inactive user:     PATCH ${sb.adminUrl}users/${sb.portal.webhookUserId} {"active": false} (REST then answers 403 INVALID_CREDENTIALS)`,
   ].filter(Boolean);
 }
 

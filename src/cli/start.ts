@@ -64,17 +64,22 @@ interface Portal {
   sandbox?: SandboxHandle;
 }
 
-/** The embedded sandbox with the demo portal, its state in DATA_DIR (saved when it stops). */
+/**
+ * The embedded sandbox with the SANDBOX_PROFILE portal, its state in DATA_DIR (saved when it
+ * stops): one state file per profile, so switching the profile switches the portal.
+ */
 async function startEmbeddedSandbox({ env, log, closers, urls }: StartContext, appToken: string): Promise<SandboxHandle> {
   const { startSandbox } = loadSandbox();
   const adminToken = persistentToken(env.DATA_DIR, 'sandbox-admin-token');
+  const profile = env.SANDBOX_PROFILE;
   const sandbox = await startSandbox({
     host: '127.0.0.1',
     port: env.SANDBOX_PORT,
     applicationToken: appToken,
     adminToken: adminToken.value,
+    profile,
     seed: 'demo',
-    stateFile: path.resolve(env.DATA_DIR, 'sandbox.json'),
+    stateFile: path.resolve(env.DATA_DIR, profile === 'demo' ? 'sandbox.json' : `sandbox-${profile}.json`),
   });
   closers.push({
     name: 'Bitrix24 sandbox',
@@ -88,6 +93,7 @@ async function startEmbeddedSandbox({ env, log, closers, urls }: StartContext, a
     },
   });
   urls['Bitrix24 sandbox portal'] = sandbox.baseUrl;
+  urls['Bitrix24 sandbox profile'] = `${sandbox.profile} (SANDBOX_PROFILE; README "Portal profiles of the sandbox")`;
   urls['Bitrix24 sandbox admin'] = `${sandbox.baseUrl}/_sandbox/ (header X-Sandbox-Token: the token in ${adminToken.file})`;
   return sandbox;
 }

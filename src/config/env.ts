@@ -15,6 +15,8 @@ import { redactSecrets } from '../shared/redact';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const ROLES = ['all', 'worker', 'api'] as const;
 export type Role = (typeof ROLES)[number];
+/** Portal profiles of the embedded sandbox (the sandbox's PROFILE_NAMES; a test keeps them in step). */
+export const SANDBOX_PROFILES = ['demo', 'real-world'] as const;
 
 /** /rest/<user id>/<secret>/ — the path of a Bitrix24 inbound webhook. */
 const WEBHOOK_PATH = /^\/rest\/(\d+)\/([^/]+)\/?$/;
@@ -103,6 +105,10 @@ export const envSchema = z
       .describe('Bearer token of the manager API (required with B24_WEBHOOK_URL; generated into DATA_DIR/api-token otherwise). Secret.'),
     RULES_FILE: text().default('config/rules.demo.yaml').describe('Reactivation rules (YAML).'),
     SANDBOX_PORT: port(3001, { allowZero: true }).describe('Embedded Bitrix24 sandbox port (only when B24_WEBHOOK_URL is unset).'),
+    SANDBOX_PROFILE: z
+      .enum(SANDBOX_PROFILES, { error: `expected one of ${SANDBOX_PROFILES.join(', ')}` })
+      .default('demo')
+      .describe('Portal profile of the embedded Bitrix24 sandbox (only when B24_WEBHOOK_URL is unset).'),
     RECONCILE_EVERY: interval('5 minutes').describe(
       'How often the reconciliation Schedule lists changed deals and leads and hands missed ones to their workflows (`off` disables it).',
     ),

@@ -26,6 +26,13 @@ describe('bitrix24 error taxonomy', () => {
       ['invalid_token', 401, '', 'final'],
       ['insufficient_scope', 401, 'The request requires higher privileges', 'final'],
       ['NO_AUTH_FOUND', 401, 'Wrong authorization data', 'final'],
+      // auth failures in every documented combination (system-errors.md: 401 NO_AUTH_FOUND,
+      // 403 INVALID_CREDENTIALS; method pages and crm-item-import.md: 401 INVALID_CREDENTIALS)
+      ['INVALID_CREDENTIALS', 403, 'Invalid request credentials', 'final'],
+      ['NO_AUTH_FOUND', 403, 'Wrong authorization data', 'final'],
+      ['HTTP_401', 401, '', 'final'],
+      ['HTTP_403', 403, '', 'final'],
+      ['INVALID_CREDENTIALS', 200, 'Invalid request credentials', 'final'], // a batch command
       ['ACCESS_DENIED', 403, 'Access denied', 'final'],
       ['HTTP_400', 400, 'Access denied', 'final'],
       ['ERROR_METHOD_NOT_FOUND', 404, 'Method not found!', 'final'],

@@ -468,6 +468,47 @@ describe('bitrix24 client against the sandbox (https, self-signed CA)', function
     });
   });
 
+  describe('auth failures are final at once, whatever the documented code and status (real-world profile)', () => {
+    let rw: SandboxHandle;
+    before(async () => {
+      rw = await startSandbox({ profile: 'real-world', limits: { enabled: false } });
+    });
+    after(async () => {
+      await rw?.close();
+    });
+
+    it('a wrong webhook code → final NO_AUTH_FOUND (401), one request', async () => {
+      const wrong = rw.webhookUrl.replace(/\/rest\/1\/[^/]+\//, '/rest/1/wrongSecretValue43/');
+      secretsToHide.push('wrongSecretValue43');
+      const bad = createBitrix24Client({ webhookUrl: wrong, caCertPem: rw.caCertPem, preset: 'off', logger });
+      const before = httpCount(rw);
+      const e = await rejection(bad.call('crm.deal.get', { id: 101 }));
+      assert.equal(e.kind, 'final');
+      assert.equal(e.code, 'NO_AUTH_FOUND');
+      assert.equal(e.httpStatus, 401);
+      assert.equal(httpCount(rw) - before, 1);
+    });
+
+    it('the webhook user made inactive → final INVALID_CREDENTIALS (403), one request; works again once reactivated', async () => {
+      const c = ourClient(rw);
+      assert.ok(await c.call('crm.deal.get', { id: 101 }));
+      rw.portal.setUserActive(rw.portal.webhookUserId, false);
+      try {
+        for (const call of [() => c.call('crm.deal.get', { id: 101 }), () => c.call('crm.deal.update', { id: 101, fields: { COMMENTS: 'x' } })]) {
+          const before = httpCount(rw);
+          const e = await rejection(call());
+          assert.equal(e.kind, 'final');
+          assert.equal(e.code, 'INVALID_CREDENTIALS');
+          assert.equal(e.httpStatus, 403);
+          assert.equal(httpCount(rw) - before, 1, 'not retried');
+        }
+      } finally {
+        rw.portal.setUserActive(rw.portal.webhookUserId, true);
+      }
+      assert.ok(await c.call('crm.deal.get', { id: 101 }));
+    });
+  });
+
   describe('secrets', () => {
     it('no webhook secret in any error or log line of the whole run (ours and the SDK\'s)', () => {
       assert.ok(seenErrors.length >= 8, `errors seen: ${seenErrors.length}`);

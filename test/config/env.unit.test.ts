@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PROFILE_NAMES } from '@b24r/sandbox';
 import {
   describeEnv,
   ENV_VARS,
   EnvError,
   loadEnv,
   redactUrl,
+  SANDBOX_PROFILES,
   temporalConnectionConfig,
   temporalUsesTls,
 } from '../../src/config/env';
@@ -67,6 +69,7 @@ describe('environment (src/config/env.ts)', () => {
     ['B24_WEBHOOK_URL', { B24_WEBHOOK_URL: 'not a url' }, /inbound webhook URL/],
     ['PUBLIC_URL', { PUBLIC_URL: 'ftp://example.com' }, /http\(s\) URL/],
     ['API_TOKEN', { API_TOKEN: 'short' }, /at least 16/],
+    ['SANDBOX_PROFILE', { SANDBOX_PROFILE: 'realworld' }, /demo, real-world/],
   ];
   for (const [name, env, message] of bad) {
     it(`names ${name} when it is invalid (${JSON.stringify(env[name])})`, () => {
@@ -145,6 +148,12 @@ describe('environment (src/config/env.ts)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('SANDBOX_PROFILE: demo by default, real-world when asked; the same names as the sandbox\'s profiles', () => {
+    assert.equal(loadEnv({}).SANDBOX_PROFILE, 'demo');
+    assert.equal(loadEnv({ SANDBOX_PROFILE: 'real-world' }).SANDBOX_PROFILE, 'real-world');
+    assert.deepEqual([...SANDBOX_PROFILES], [...PROFILE_NAMES]);
   });
 
   it('the README configuration table lists every variable', () => {

@@ -109,7 +109,7 @@ describe('npm start (src/cli/start.ts)', function () {
     }
   });
 
-  it('ROLE=all with the embedded dev server and sandbox: URLs, clean stop, and a second start on the same data', async function () {
+  it('ROLE=all with the embedded dev server and sandbox: URLs, clean stop, and a second start on the same data (another sandbox profile)', async function () {
     const missing = ['activities'].filter((m) => !modulePresent(m));
     if (missing.length) {
       // Pending until the sandbox and the activities land (docs/architecture.md).
@@ -117,11 +117,14 @@ describe('npm start (src/cli/start.ts)', function () {
     }
     const ports = { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), SANDBOX_PORT: '0', PORT: '0' };
     for (const round of [1, 2]) {
-      const p = runTs(START, { env: { ...BLANK, ...ports, DATA_DIR: dir } });
+      // The second start switches the sandbox's profile: its own state file, the same Temporal data.
+      const profile = round === 1 ? 'demo' : 'real-world';
+      const p = runTs(START, { env: { ...BLANK, ...ports, DATA_DIR: dir, SANDBOX_PROFILE: round === 1 ? '' : profile } });
       try {
         const [, api] = await p.waitFor(/\n\s+API\s+(http:\/\/\S+)/, 240_000);
         const [, ui] = await p.waitFor(/Temporal Web UI\s+(http:\/\/\S+)/);
         await p.waitFor(/Bitrix24 sandbox portal\s+(https?:\/\/\S+)/);
+        await p.waitFor(new RegExp(`Bitrix24 sandbox profile\\s+${profile} `));
         assert.equal((await fetch(`${api}/health`)).status, 200, `round ${round}`);
         assert.equal((await fetch(ui)).status, 200, `round ${round}`);
         // The Schedules are made in the background (retried while the dev server settles):
@@ -135,5 +138,7 @@ describe('npm start (src/cli/start.ts)', function () {
       }
     }
     assert.ok(fs.existsSync(path.join(dir, 'temporal.db')));
+    assert.ok(fs.existsSync(path.join(dir, 'sandbox.json')), 'the demo portal');
+    assert.ok(fs.existsSync(path.join(dir, 'sandbox-real-world.json')), 'the real-world portal, beside it');
   });
 });

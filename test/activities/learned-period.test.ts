@@ -122,3 +122,49 @@ describe('learned return period: planLostReactivation against the sandbox', func
     assert.equal(result.why, 'Дорого: only 1 past conversion (< 3); otherwise 1 month');
   });
 });
+
+describe('learned return period on a portal whose CLOSEDATE keeps the planned date', function () {
+  this.timeout(60_000);
+  let sb: SandboxHandle;
+  const rules = loadRulesText(`
+${ALWAYS_OPEN}
+lostDeals:
+  target: { categoryId: 1, stageId: "C1:NEW" }
+  notifications: { beforeReturn: { manager: false } }
+  pipelines:
+    - categoryId: 0
+      reasons:
+        - stageId: UC_PAYMENT
+          name: ${PAYMENT}
+          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: 3, min: 1 week, max: 6 months, lookback: 1 year }
+`);
+  before(async () => {
+    sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
+    const { crm } = activityDeps(sb, () => rules);
+    for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
+      await crm.addDealUserField({ fieldName, userTypeId });
+    }
+  });
+  after(async () => {
+    await sb?.close();
+  });
+
+  it('counts the reactivations won within the lookback by their move into the won stage, though their CLOSEDATE was planned before it', async () => {
+    // Close dates planned two years back and never rewritten on winning (set in the same update).
+    const planned = new Date(sb.portal.now() - 730 * DAY).toISOString().slice(0, 10);
+    for (const days of [20, 30, 40]) {
+      const source = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+      sb.portal.loseDeal(source, 'UC_PAYMENT');
+      sb.portal.advanceClock(days * DAY);
+      const made = sb.portal.createDeal({
+        TITLE: 'Реактивация: Мешки', CATEGORY_ID: 1, STAGE_ID: 'C1:NEW', ASSIGNED_BY_ID: 3, ORIGINATOR_ID: 'b24-reactivation', ORIGIN_ID: `reactivation-deal-${source}#1`, CLOSEDATE: planned,
+        UF_CRM_REACT_SOURCE: source, UF_CRM_REACT_REASON: PAYMENT, UF_CRM_REACT_ATTEMPT: 1, UF_CRM_REACT_DATE: new Date(sb.portal.now()).toISOString(),
+      });
+      sb.portal.updateDeal(made, { STAGE_ID: 'C1:WON', CLOSEDATE: planned });
+    }
+    const deal = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+    sb.portal.loseDeal(deal, 'UC_PAYMENT');
+    const result = await createLostDealActivities(activityDeps(sb, () => rules)).planLostReactivation({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
+    assert.equal(result.why, `${PAYMENT}: median of 3 past conversions: 30 days`);
+  });
+});

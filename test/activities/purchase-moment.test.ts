@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createClientActivities } from '../../src/activities/client';
-import { createDispatchActivities } from '../../src/activities/dispatch';
+import { createDispatchActivities, type DormantReport } from '../../src/activities/dispatch';
 import { clientPurchases, readPurchase } from '../../src/activities/purchases';
 import { loadRulesText } from '../../src/config/rules';
 import { clientWorkflowId } from '../../src/shared/names';
@@ -110,7 +110,7 @@ describe('purchase moment in the activities (sandbox, CLOSEDATE set to a planned
     const latest = wonDeal(company, day(sb.portal.now()));
     const { scanDormantClients } = createDispatchActivities(deps());
     const before = sb.callLog.entries.length;
-    const report = await new MockActivityEnvironment().run(scanDormantClients, { dryRun: true });
+    const report: DormantReport = await new MockActivityEnvironment().run(scanDormantClients, { dryRun: true });
     const sample = report.sample.find((s) => s.workflowId === clientWorkflowId('company', company));
     assert.equal(sample?.dealId, latest, `not deal ${first}, whose CLOSEDATE is later`);
     assert.equal(Date.parse(sample!.purchaseAt), movedAt(latest));

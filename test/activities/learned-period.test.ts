@@ -13,7 +13,7 @@ import { activityDeps, ALWAYS_OPEN } from './support';
 const DAY = 86_400_000;
 const PAYMENT = 'Не устроили условия оплаты';
 
-const rulesText = (lookback: string) => `
+const rulesText = (lookback: string, minSamples = 5) => `
 ${ALWAYS_OPEN}
 lostDeals:
   target: { categoryId: 1, stageId: "C1:NEW" }
@@ -23,11 +23,19 @@ lostDeals:
       reasons:
         - stageId: UC_PAYMENT
           name: ${PAYMENT}
-          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: 5, min: 1 week, max: 6 months, lookback: ${lookback} }
+          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: ${minSamples}, min: 1 week, max: 6 months, lookback: ${lookback} }
         - stageId: LOSE
           name: Дорого
           returnPeriod: { kind: learned, otherwise: 1 month, minSamples: 3, min: 1 week, max: 6 months }
 `;
+
+/** The mark fields createReactivation writes (setup creates them on a real portal). */
+async function addMarkFields(sb: SandboxHandle): Promise<void> {
+  const { crm } = activityDeps(sb, () => loadRulesText(rulesText('1 year')));
+  for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
+    await crm.addDealUserField({ fieldName, userTypeId });
+  }
+}
 
 describe('learned return period: planLostReactivation against the sandbox', function () {
   this.timeout(60_000);
@@ -50,10 +58,7 @@ describe('learned return period: planLostReactivation against the sandbox', func
 
   before(async () => {
     sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
-    const { crm } = activityDeps(sb, () => loadRulesText(rulesText('1 year')));
-    for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
-      await crm.addDealUserField({ fieldName, userTypeId });
-    }
+    await addMarkFields(sb);
     // Over a year ago: a conversion after 5 days (only a 2-year lookback sees it).
     const old = lost('UC_PAYMENT');
     sb.portal.advanceClock(5 * DAY);
@@ -126,24 +131,10 @@ describe('learned return period: planLostReactivation against the sandbox', func
 describe('learned return period on a portal whose CLOSEDATE keeps the planned date', function () {
   this.timeout(60_000);
   let sb: SandboxHandle;
-  const rules = loadRulesText(`
-${ALWAYS_OPEN}
-lostDeals:
-  target: { categoryId: 1, stageId: "C1:NEW" }
-  notifications: { beforeReturn: { manager: false } }
-  pipelines:
-    - categoryId: 0
-      reasons:
-        - stageId: UC_PAYMENT
-          name: ${PAYMENT}
-          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: 3, min: 1 week, max: 6 months, lookback: 1 year }
-`);
+  const rules = loadRulesText(rulesText('1 year', 3));
   before(async () => {
     sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
-    const { crm } = activityDeps(sb, () => rules);
-    for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
-      await crm.addDealUserField({ fieldName, userTypeId });
-    }
+    await addMarkFields(sb);
   });
   after(async () => {
     await sb?.close();

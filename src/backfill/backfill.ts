@@ -5,8 +5,9 @@
  * count (changed since, then bought since by their stage history) — read with fast `>ID` paging,
  * judged by the same code the workflows use (planLostReactivation, planExpiry, readPurchase,
  * clientOfDeal/duePurchase, fed from the listed pages so judging costs no request per element:
- * a page's stage histories and product rows are one batch each), and either reported (dry run) or handed to
- * each element's inbox with handOffEvent(source 'backfill') — the webhook's idempotent path.
+ * a page's stage histories and product rows are one batch each), and either reported (dry run)
+ * or handed to each element's inbox with handOffEvent(source 'backfill') — the webhook's
+ * idempotent path.
  *
  * Spread (docs/decisions.md D-BACKFILL-2): hand-off number k of N gets Temporal's `startDelay`
  * of spread·k/N, so the inbox workflows — and the reads, plans and overdue wake-ups behind

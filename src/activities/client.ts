@@ -3,7 +3,7 @@
  * step), inspect the CRM at the due time, touch the client (a new deal with a to-do, or a to-do
  * on the open deal), and park a forgotten client. Writes are keyed by ORIGIN_ID / to-do marker.
  */
-import { CrmEntityTypeId, parseDeal, type Deal } from '../bitrix24';
+import { CrmEntityTypeId, parseDeal, restDateTime, type Deal } from '../bitrix24';
 import type { ClientRules, Rules } from '../config/rules';
 import { formatLocal, managerDateBoundsMs, planClientTouches, render, todoDeadline, type TemplateVars } from '../domain';
 import type {
@@ -14,7 +14,7 @@ import type {
   ClientTouchRequest,
   ClientTouchResult,
 } from './contracts';
-import { clientDealFields, clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
+import { clientDealFields, clientFilter, clientPurchases, dealPurchaseMoment, readPurchase, stageHistories, toDomainPurchase } from './purchases';
 import { clientTouchStep, originKey } from '../shared/names';
 import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
@@ -75,15 +75,17 @@ async function inspectClient(deps: ActivityDeps, req: InspectRequest): Promise<C
   const clients = clientRules(deps);
   const exists = req.client.kind === 'company' ? await deps.crm.getCompany(req.client.id) : await deps.crm.getContact(req.client.id);
   if (!exists) return { state: 'gone' };
-  // CLOSEDATE is a date without a time: ask from the day before and keep what was bought after `since`.
-  const sinceDay = new Date(Date.parse(req.since) - 24 * 3600_000).toISOString().slice(0, 10);
+  // Won after `since` means entered the won stage after it, so changed after it: DATE_MODIFY is
+  // the filter (CLOSEDATE may be a planned date, before or after the win). A `since` ahead of
+  // now is a purchase planned from such a date: count from now.
+  const since = Math.min(Date.parse(req.since), nowOf(deps).getTime());
   const { results } = await deps.b24.batch<unknown[]>(
     {
       won: {
         method: 'crm.deal.list',
         params: {
-          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
-          order: { CLOSEDATE: 'DESC' },
+          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=DATE_MODIFY': restDateTime(since), '!ID': req.purchaseDealId },
+          order: { DATE_MODIFY: 'DESC' },
           select: ['*'],
         },
       },
@@ -94,18 +96,26 @@ async function inspectClient(deps: ActivityDeps, req: InspectRequest): Promise<C
     },
     { allOrThrow: true },
   );
-  const won = ((results.won ?? []) as unknown[])
-    .map((raw) => parseDeal(raw, 'crm.deal.list'))
-    .filter((d) => Date.parse(purchaseMoment(d)) > Date.parse(req.since))
-    .sort((a, b) => Date.parse(purchaseMoment(b)) - Date.parse(purchaseMoment(a)));
-  if (won.length > 0) {
-    const deal = await deps.crm.getDeal(won[0].id);
-    if (deal) return { state: 'purchased', purchase: await readPurchase(deps, deal) };
+  const bought = await boughtSince(deps, ((results.won ?? []) as unknown[]).map((raw) => parseDeal(raw, 'crm.deal.list')), since);
+  if (bought) {
+    const deal = await deps.crm.getDeal(bought.deal.id);
+    if (deal) return { state: 'purchased', purchase: await readPurchase(deps, deal, bought.moment) };
   }
   const open = (results.open ?? []) as { ID: string; ASSIGNED_BY_ID: string; ORIGINATOR_ID?: string | null }[];
   const foreign = open.find((d) => d.ORIGINATOR_ID !== ORIGINATOR) ?? open[0];
   if (foreign) return { state: 'openDeal', dealId: Number(foreign.ID), responsibleId: Number(foreign.ASSIGNED_BY_ID) };
   return { state: 'none' };
+}
+
+/** The latest of these won deals bought after `since` (their stage histories: one request, none for no deals). */
+async function boughtSince(deps: ActivityDeps, won: Deal[], since: number) {
+  const histories = await stageHistories(deps, won);
+  const bought = [];
+  for (const deal of won) {
+    const moment = await dealPurchaseMoment(deps, deal, histories.get(deal.id) ?? null);
+    if (moment.at.getTime() > since) bought.push({ deal, moment });
+  }
+  return bought.sort((a, b) => b.moment.at.getTime() - a.moment.at.getTime())[0];
 }
 
 /** What a client touch is made of: its rules, key, texts' variables and the to-do deadline. */

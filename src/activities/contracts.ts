@@ -2,6 +2,7 @@
  * Plain-data contracts between workflows and activities. Workflows import these types only.
  * Every value crosses the Temporal boundary as JSON: ISO strings for instants, numbers for ids.
  */
+import type { PurchaseMomentBasis } from '../domain/purchase-moment';
 import type { CrmEntity } from '../shared/names';
 
 export interface LostPlanRequest {
@@ -149,7 +150,10 @@ export interface PurchaseItem {
 export interface PurchaseFact {
   dealId: number;
   categoryId: number;
+  /** When the deal entered its won stage (src/domain/purchase-moment.ts). */
   at: string;
+  /** What `at` was read from (runs planned before it existed lack it). */
+  atBasis?: PurchaseMomentBasis;
   amount: number;
   items: PurchaseItem[];
 }

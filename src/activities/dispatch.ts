@@ -6,12 +6,13 @@
  */
 import { heartbeat } from '@temporalio/activity';
 import { DEAL_SELECT, parseDeal, type Deal, type Lead } from '../bitrix24';
+import type { PurchaseMoment } from '../domain';
 import { clientOfDeal, duePurchase, expiryRulesFor, routeDeal, routeDeletedDeal, routeDeletedLead, routeLead, type Route } from '../domain';
 import { clientWorkflowId, type CrmEntity } from '../shared/names';
 import { createStarter } from '../temporal/starter';
 import type { LostTrigger } from '../workflows/lost-deal.messages';
 import type { CrmEventNotice, DispatchAction, DispatchReport, PurchaseFact } from './contracts';
-import { purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
+import { dealPurchaseMoment, readPurchase, stageHistories, toDomainPurchase } from './purchases';
 import { lossKeyOf } from './loss-key';
 import { isOurs, withTaxonomy, type ActivityDeps } from './shared';
 
@@ -84,33 +85,38 @@ export function createDispatchActivities(deps: ActivityDeps) {
    * Dormant clients (seed 002): page through won deals, keep each client's latest purchase, and
    * start the purchase cycle of every client that has none running — e.g. those who bought
    * before installation. Dry run: only report who would start and who is already overdue.
+   * "Latest" is by purchase moment (src/domain/purchase-moment.ts): per page of 50 won deals,
+   * their stage histories cost ONE batch request.
    */
   async function scanDormantClients({ dryRun }: { dryRun: boolean }): Promise<DormantReport> {
     const rules = deps.rules();
     const clients = rules.clients;
     const report: DormantReport = { dryRun, wonDeals: 0, clients: 0, running: 0, started: 0, overdue: 0, sample: [] };
     if (!clients?.enabled) return report;
-    const latest = new Map<string, Deal>();
+    const latest = new Map<string, { deal: Deal; moment: PurchaseMoment }>();
     for await (const page of deps.b24.iterate<unknown>('crm.deal.list', { filter: { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn }, select: DEAL_SELECT }, { fastById: true })) {
-      for (const raw of page) {
-        const deal = parseDeal(raw, 'crm.deal.list');
-        report.wonDeals++;
+      const deals = page.map((raw) => parseDeal(raw, 'crm.deal.list'));
+      report.wonDeals += deals.length;
+      const withClient = deals.flatMap((deal) => {
         const client = clientOfDeal({ companyId: deal.companyId ?? undefined, contactId: deal.contactId ?? undefined }, clients.clientOf);
-        if (!client) continue;
-        const key = clientWorkflowId(client.kind, client.id);
+        return client ? [{ deal, key: clientWorkflowId(client.kind, client.id) }] : [];
+      });
+      const histories = await stageHistories(deps, withClient.map((c) => c.deal));
+      for (const { deal, key } of withClient) {
+        const moment = await dealPurchaseMoment(deps, deal, histories.get(deal.id) ?? null);
         const previous = latest.get(key);
-        if (!previous || purchaseTime(deal) > purchaseTime(previous)) latest.set(key, deal);
+        if (!previous || moment.at > previous.moment.at) latest.set(key, { deal, moment });
       }
       heartbeat(report.wonDeals);
     }
     report.clients = latest.size;
     const zone = rules.defaults.calendar.timeZone;
-    for (const [workflowId, deal] of latest) {
+    for (const [workflowId, { deal, moment }] of latest) {
       if (starter.running(await starter.describe(workflowId))) {
         report.running++;
         continue;
       }
-      const purchase = await readPurchase(deps, deal);
+      const purchase = await readPurchase(deps, deal, moment);
       const due = duePurchase(toDomainPurchase(purchase), clients, [], zone);
       if (due.dueAt.getTime() < Date.now()) report.overdue++;
       if (report.sample.length < 50) report.sample.push({ workflowId, dealId: deal.id, purchaseAt: purchase.at, dueAt: due.dueAt.toISOString() });
@@ -133,10 +139,6 @@ export interface DormantReport {
   started: number;
   overdue: number;
   sample: { workflowId: string; dealId: number; purchaseAt: string; dueAt: string }[];
-}
-
-function purchaseTime(deal: Deal): number {
-  return Date.parse(purchaseMoment(deal)) || 0;
 }
 
 function done(actions: (DispatchAction | undefined)[], otherwise: string): DispatchAction[] {

@@ -6,7 +6,7 @@
 import { CrmEntityTypeId, isBitrix24Error } from '../bitrix24';
 import { expiryDate, expiryRulesFor, formatLocal, render, reminderSchedule, todoDeadline } from '../domain';
 import type { ExpiryPlan, ReminderRequest } from './contracts';
-import { readPurchase, toDomainPurchase } from './purchases';
+import { purchaseItems, readPurchase, toDomainPurchase } from './purchases';
 import { originKey } from '../shared/names';
 import { dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
@@ -44,13 +44,13 @@ export function createExpiryActivities(deps: ActivityDeps) {
     const calendar = rules.defaults.calendar;
     const deal = await deps.crm.getDeal(req.dealId);
     if (!deal) return { done: 'skipped: the deal was deleted' };
-    const purchase = await readPurchase(deps, deal);
+    const items = await purchaseItems(deps, deal);
     const client = deal.companyId ? (await deps.crm.getCompany(deal.companyId))?.title : undefined;
     const key = originKey(req.workflowId, req.reminder.key);
     const vars = {
       title: deal.title,
       client: client ?? `deal ${deal.id}`,
-      products: purchase.items.map((i) => i.name).join(', ') || deal.title,
+      products: items.map((i) => i.name).join(', ') || deal.title,
       expiresAt: formatLocal(new Date(req.expiresAt), calendar.timeZone, false),
       offset: req.reminder.offset,
       link: dealLink(deps.portalUrl, 'deal', deal.id),

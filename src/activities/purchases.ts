@@ -1,39 +1,58 @@
 /**
- * Reading purchases from the CRM: a won deal's product rows with their catalog sections, and a
- * client's won deals (for "bought since?", learning and chains). Shared by the client and the
- * expiry activities and the inbox dispatch.
+ * Reading purchases from the CRM: when a won deal was bought (its stage history, through
+ * src/domain/purchase-moment.ts), its product rows with their catalog sections, and a client's
+ * won deals (for "bought since?", learning and chains). Shared by the client and the expiry
+ * activities, the inbox dispatch, the dormant scan and the backfill.
  */
-import type { Deal } from '../bitrix24';
+import type { Deal, StageHistory } from '../bitrix24';
+import { purchaseMoment, type PurchaseMoment } from '../domain';
 import type { Purchase } from '../domain/types';
-import type { ClientRef, PurchaseFact } from './contracts';
+import type { ClientRef, PurchaseFact, PurchaseItem } from './contracts';
 import type { ActivityDeps } from './shared';
 
-/** What a won deal bought and when (CLOSEDATE, else the time it moved to the won stage). */
-export async function readPurchase(deps: ActivityDeps, deal: Deal): Promise<PurchaseFact> {
+/**
+ * When the won deal was bought (src/domain/purchase-moment.ts: the move into its won stage, not
+ * CLOSEDATE) from its stage history — given by a caller that read it for many deals in one
+ * batch, else read here (crm.stagehistory.list, 1 request). A history the portal refuses is
+ * logged: the moment then rests on MOVED_TIME.
+ */
+export async function dealPurchaseMoment(deps: ActivityDeps, deal: Deal, history?: StageHistory): Promise<PurchaseMoment> {
+  const entries = history !== undefined ? history : ((await deps.crm.latestStageHistory('deal', [deal.id])).get(deal.id) ?? null);
+  const moment = purchaseMoment(deal, entries, deps.now?.() ?? new Date());
+  const fields = { dealId: deal.id, basis: moment.basis, clamped: moment.clamped, why: moment.explanation };
+  if (entries === null) deps.log.warn('purchase moment without stage history (the portal refused crm.stagehistory.list)', fields);
+  else if (moment.clamped) deps.log.info('purchase moment bounded', fields);
+  else deps.log.debug('purchase moment', fields);
+  return moment;
+}
+
+/** The stage histories of many won deals: ONE batch request per 50 deals (none for no deals). */
+export async function stageHistories(deps: ActivityDeps, deals: Pick<Deal, 'id'>[]): Promise<Map<number, StageHistory>> {
+  return deals.length ? deps.crm.latestStageHistory('deal', deals.map((d) => d.id)) : new Map();
+}
+
+/** What a won deal bought: its product rows with their catalog sections (2 requests). */
+export async function purchaseItems(deps: ActivityDeps, deal: Pick<Deal, 'id'>): Promise<PurchaseItem[]> {
   const rows = await deps.crm.getDealProductRows(deal.id);
   const productIds = [...new Set(rows.map((r) => r.productId).filter((id): id is number => id !== null && id > 0))];
   const products = productIds.length ? await deps.crm.listProducts({ ID: productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
   const sectionOf = new Map(products.map((p) => [p.id, p.sectionId ?? undefined]));
+  return rows
+    .filter((r) => r.productId !== null)
+    .map((r) => ({ productId: r.productId!, sectionId: sectionOf.get(r.productId!), name: r.productName, quantity: r.quantity, price: r.price }));
+}
+
+/** What a won deal bought and when: its items (2 requests) and its purchase moment (1 more unless given). */
+export async function readPurchase(deps: ActivityDeps, deal: Deal, moment?: PurchaseMoment): Promise<PurchaseFact> {
+  const when = moment ?? (await dealPurchaseMoment(deps, deal));
   return {
     dealId: deal.id,
     categoryId: deal.categoryId,
-    at: purchaseMoment(deal),
+    at: when.at.toISOString(),
+    atBasis: when.basis,
     amount: deal.opportunity,
-    items: rows
-      .filter((r) => r.productId !== null)
-      .map((r) => ({ productId: r.productId!, sectionId: sectionOf.get(r.productId!), name: r.productName, quantity: r.quantity, price: r.price })),
+    items: await purchaseItems(deps, deal),
   };
-}
-
-/**
- * When the purchase happened. CLOSEDATE is a date (the portal keeps no time in it); when the
- * deal moved to its won stage on that same date, MOVED_TIME gives the exact moment.
- */
-export function purchaseMoment(deal: Pick<Deal, 'closeDate' | 'movedAt' | 'modifiedAt'>): string {
-  const { closeDate, movedAt } = deal;
-  const sameDay = closeDate && movedAt && Date.parse(movedAt) >= Date.parse(closeDate) && Date.parse(movedAt) - Date.parse(closeDate) < 24 * 3600_000;
-  if (sameDay) return movedAt;
-  return closeDate ?? movedAt ?? deal.modifiedAt ?? new Date().toISOString();
 }
 
 export function clientFilter(client: ClientRef): Record<string, number> {
@@ -45,12 +64,17 @@ export function clientDealFields(client: ClientRef): Record<string, number | num
   return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_IDS: [client.id] };
 }
 
-/** The client's won deals (newest first, at most `max`) as purchases with their items. */
+/**
+ * The client's latest won deals (at most `max`, newest purchase first) as purchases with their
+ * items: the list by MOVED_TIME (1 request; CLOSEDATE may be a planned date), their stage
+ * histories in ONE batch, then 2 requests per purchase.
+ */
 export async function clientPurchases(deps: ActivityDeps, client: ClientRef, wonIn: number[], max = 12): Promise<PurchaseFact[]> {
-  const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { CLOSEDATE: 'DESC' }, { max });
+  const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { MOVED_TIME: 'DESC', ID: 'DESC' }, { max });
+  const histories = await stageHistories(deps, deals);
   const purchases: PurchaseFact[] = [];
-  for (const deal of deals) purchases.push(await readPurchase(deps, deal));
-  return purchases;
+  for (const deal of deals) purchases.push(await readPurchase(deps, deal, await dealPurchaseMoment(deps, deal, histories.get(deal.id) ?? null)));
+  return purchases.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
 }
 
 export function toDomainPurchase(p: PurchaseFact, fields?: Record<string, unknown>): Purchase {

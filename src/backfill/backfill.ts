@@ -2,10 +2,12 @@
  * Backfill (`npm run backfill -- --since 2025-01-01 [--dry-run] [--spread 6h] [--resume]`):
  * the portal's history since a date — lost deals (STAGE_SEMANTIC_ID F) in the configured
  * pipelines and junk leads (by DATE_MODIFY), won deals (S) in the pipelines whose purchases
- * count (by CLOSEDATE) — read with fast `>ID` paging, judged by the same code the workflows use
- * (planLostReactivation, planExpiry, readPurchase, clientOfDeal/duePurchase, fed from the listed
- * pages so judging costs no request per element), and either reported (dry run) or handed to
- * each element's inbox with handOffEvent(source 'backfill') — the webhook's idempotent path.
+ * count (changed since, then bought since by their stage history) — read with fast `>ID` paging,
+ * judged by the same code the workflows use (planLostReactivation, planExpiry, readPurchase,
+ * clientOfDeal/duePurchase, fed from the listed pages so judging costs no request per element:
+ * a page's stage histories and product rows are one batch each), and either reported (dry run)
+ * or handed to each element's inbox with handOffEvent(source 'backfill') — the webhook's
+ * idempotent path.
  *
  * Spread (docs/decisions.md D-BACKFILL-2): hand-off number k of N gets Temporal's `startDelay`
  * of spread·k/N, so the inbox workflows — and the reads, plans and overdue wake-ups behind
@@ -128,7 +130,7 @@ class BackfillRun {
     const { since, sinceAt } = await this.openCheckpoint();
     this.report = this.emptyReport(since, sinceAt);
     this.cache = createHistoryCache(this.deps.b24, this.deps.crm);
-    this.judge = createJudge(this.rules, this.activityDeps());
+    this.judge = createJudge(this.rules, this.activityDeps(), { wonSince: sinceAt });
     try {
       for (const spec of this.streams) {
         if (this.cp.streams[spec.name].done) continue;
@@ -298,7 +300,7 @@ class BackfillRun {
           : await this.deps.crm.listLeads(filter, spec.select, undefined, { fastById: true, max: PAGE });
       if (elements.length === 0) break;
       this.cache.remember(elements, spec.method === 'crm.deal.list' ? 'deal' : 'lead');
-      if (spec.name === 'wonDeals') await this.cache.prefetchPurchases(elements.map((e) => e.id));
+      if (spec.name === 'wonDeals') await this.cache.prefetchPurchases(elements.map((e) => e.id), { stageHistory: true });
       if (spec.name === 'lostDeals') await this.cache.prefetchPurchases(elements.filter((e) => this.judge.needsProducts(e as Deal)).map((e) => e.id));
       for (const element of elements) {
         if (this.opts.signal?.aborted) {

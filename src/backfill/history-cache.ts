@@ -1,9 +1,10 @@
 /**
- * The backfill's page cache: the listed deals and leads, their product rows and products, held
- * for the page being judged and served to the activities' own planning code through a CrmApi
- * view — so judging costs no request per element. Rows are dropped once their page is judged.
+ * The backfill's page cache: the listed deals and leads, their product rows and products, and
+ * the won deals' stage histories, held for the page being judged and served to the activities'
+ * own planning code through a CrmApi view — so judging costs no request per element. Rows are
+ * dropped once their page is judged.
  */
-import type { Bitrix24Client, CrmApi, Deal, Lead, Product, ProductRow } from '../bitrix24';
+import type { Bitrix24Client, CrmApi, Deal, Lead, Product, ProductRow, StageHistory } from '../bitrix24';
 
 export type HistoryCache = ReturnType<typeof createHistoryCache>;
 
@@ -11,6 +12,7 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
   const deals = new Map<number, Deal>();
   const leads = new Map<number, Lead>();
   const rows = new Map<number, ProductRow[]>();
+  const histories = new Map<number, StageHistory>();
   const products = new Map<number, Product>();
   /** Product ids asked for (a deleted product is absent from `products` but not asked again). */
   const productsAsked = new Set<number>();
@@ -24,6 +26,8 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
     getDeal: async (id) => deals.get(id) ?? crm.getDeal(id),
     getLead: async (id) => leads.get(id) ?? crm.getLead(id),
     getDealProductRows: async (id) => rows.get(id) ?? crm.getDealProductRows(id),
+    latestStageHistory: async (entity, ids) =>
+      entity === 'deal' && ids.every((id) => histories.has(id)) ? new Map(ids.map((id) => [id, histories.get(id)!])) : crm.latestStageHistory(entity, ids),
     listProducts: async (filter, select, order) => {
       const ids = Array.isArray(filter?.ID) ? (filter.ID as unknown[]).map(Number) : undefined;
       if (ids && ids.every((id) => productsAsked.has(id))) return ids.flatMap((id) => products.get(id) ?? []);
@@ -31,8 +35,15 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
     },
   };
 
-  /** Product rows (one batch per 50 deals) and their products (one request per 50). */
-  async function prefetchPurchases(dealIds: number[]): Promise<void> {
+  /**
+   * Product rows (one batch per 50 deals) and their products (one request per 50); with
+   * `stageHistory`, the deals' stage histories too (one batch per 50 deals).
+   */
+  async function prefetchPurchases(dealIds: number[], opts: { stageHistory?: boolean } = {}): Promise<void> {
+    if (opts.stageHistory) {
+      const missing = dealIds.filter((id) => !histories.has(id));
+      if (missing.length) for (const [id, history] of await crm.latestStageHistory('deal', missing)) histories.set(id, history);
+    }
     const ids = dealIds.filter((id) => !rows.has(id));
     for (let i = 0; i < ids.length; i += 50) {
       const part = ids.slice(i, i + 50);
@@ -67,6 +78,7 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
         deals.delete(e.id);
         leads.delete(e.id);
         rows.delete(e.id);
+        histories.delete(e.id);
       }
       if (productsAsked.size > 5000) {
         products.clear();

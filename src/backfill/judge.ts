@@ -7,7 +7,7 @@ import type { ExpiryPlan, LostPlan, PurchaseFact } from '../activities/contracts
 import { createExpiryActivities } from '../activities/expiry';
 import { lossKeyOf } from '../activities/loss-key';
 import { createLostDealActivities } from '../activities/lost-deal';
-import { readPurchase } from '../activities/purchases';
+import { dealPurchaseMoment, readPurchase } from '../activities/purchases';
 import { isOurs, type ActivityDeps } from '../activities/shared';
 import type { Deal, Lead } from '../bitrix24';
 import type { Rules } from '../config/rules';
@@ -32,7 +32,8 @@ export type Decision = { kind: 'skip'; why: string } | { kind: 'candidate'; cand
 
 export type Judge = ReturnType<typeof createJudge>;
 
-export function createJudge(rules: Rules, activityDeps: ActivityDeps) {
+/** `wonSince`: a won deal bought before it is history the backfill does not hand on. */
+export function createJudge(rules: Rules, activityDeps: ActivityDeps, opts: { wonSince?: Date } = {}) {
   const { planLostReactivation } = createLostDealActivities(activityDeps);
   const { planExpiry } = createExpiryActivities(activityDeps);
 
@@ -69,8 +70,10 @@ export function createJudge(rules: Rules, activityDeps: ActivityDeps) {
     const labels: string[] = [];
     const wake: Candidate['wakeUps'] = [];
     const skipWhy: string[] = [];
+    const moment = await dealPurchaseMoment(activityDeps, deal);
+    if (opts.wonSince && moment.at < opts.wonSince) return { kind: 'skip', why: `won before --since (purchase moment by ${moment.basis})` };
     let restCost = COST.inboxRead + COST.purchaseRead;
-    const purchase = await readPurchase(activityDeps, deal);
+    const purchase = await readPurchase(activityDeps, deal, moment);
     let client: ClientKey | undefined;
     if (rules.clients && won.clients.includes(deal.categoryId)) {
       const clientOf = rules.clients.clientOf;

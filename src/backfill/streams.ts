@@ -22,12 +22,13 @@ export const PAGE = 50;
 
 /**
  * REST requests behind one hand-off, from the activities' own costs (src/bitrix24/crm/):
- * inbox dispatch reads the element (1); a won deal's purchase: product rows + products (2);
- * lost-deal planning: getDealContext (1, one batch) + products when the period is by section (1);
- * the at-loss notice re-reads the element (1) + one request per notice; expiry planning: deal +
- * purchase (3); a client's first planning: its won deals (1) + their purchases (2 each, ≤ 12).
+ * inbox dispatch reads the element (1); a won deal's purchase: stage history + product rows +
+ * products (3); lost-deal planning: getDealContext (1, one batch) + products when the period is
+ * by section (1); the at-loss notice re-reads the element (1) + one request per notice; expiry
+ * planning: deal + purchase (4); a client's first planning: its won deals and their stage
+ * histories (1 + 1 batch) + their purchases (2 each, ≤ 12).
  */
-export const COST = { inboxRead: 1, purchaseRead: 2, lostPlan: 1, bySection: 1, expiryPlan: 3, clientPlanBase: 1, perClientPurchase: 2, maxClientPurchases: 12 };
+export const COST = { inboxRead: 1, purchaseRead: 3, lostPlan: 1, bySection: 1, expiryPlan: 4, clientPlanBase: 2, perClientPurchase: 2, maxClientPurchases: 12 };
 
 /** Auto spread: what the hand-offs cost, at half the portal's sustained rate; at least a minute. */
 export function autoSpreadMs(totals: Record<StreamName, number>): number {
@@ -50,7 +51,12 @@ export function resolveSince(since: string, zone: string): Date {
   return date.toJSDate();
 }
 
-/** The lists the rules need, with their filters. */
+/**
+ * The lists the rules need, with their filters. Won deals by DATE_MODIFY, like the losses: a deal
+ * won since `--since` was changed since (its win is a change), while CLOSEDATE may be a planned
+ * date either side of the win (portals without close-date sync); the judge keeps those whose
+ * purchase moment, read from their stage history, is not before `--since`.
+ */
 export function backfillStreams(rules: Rules, sinceAt: Date): StreamSpec[] {
   const zone = rules.defaults.calendar.timeZone;
   const sinceText = DateTime.fromJSDate(sinceAt, { zone }).toISO({ suppressMilliseconds: true })!;
@@ -63,7 +69,7 @@ export function backfillStreams(rules: Rules, sinceAt: Date): StreamSpec[] {
   });
   const streams: StreamSpec[] = [];
   if (history.lostDealPipelines.length > 0) streams.push(deals('lostDeals', 'F', history.lostDealPipelines, '>=DATE_MODIFY'));
-  if (history.wonDealPipelines.length > 0) streams.push(deals('wonDeals', 'S', history.wonDealPipelines, '>=CLOSEDATE'));
+  if (history.wonDealPipelines.length > 0) streams.push(deals('wonDeals', 'S', history.wonDealPipelines, '>=DATE_MODIFY'));
   if (history.junkLeads) {
     streams.push({ name: 'junkLeads', method: 'crm.lead.list', filter: { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': sinceText }, select: LEAD_SELECT });
   }

@@ -15,6 +15,7 @@ export * from './lost-rules';
 export * from './routing';
 export * from './notifications';
 export * from './purchases';
+export * from './purchase-moment';
 export * from './reactivation';
 export * from './return-period';
 export * from './stages';

@@ -13,7 +13,7 @@ import { activityDeps, ALWAYS_OPEN } from './support';
 const DAY = 86_400_000;
 const PAYMENT = 'Не устроили условия оплаты';
 
-const rulesText = (lookback: string) => `
+const rulesText = (lookback: string, minSamples = 5) => `
 ${ALWAYS_OPEN}
 lostDeals:
   target: { categoryId: 1, stageId: "C1:NEW" }
@@ -23,11 +23,19 @@ lostDeals:
       reasons:
         - stageId: UC_PAYMENT
           name: ${PAYMENT}
-          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: 5, min: 1 week, max: 6 months, lookback: ${lookback} }
+          returnPeriod: { kind: learned, otherwise: 2 weeks, minSamples: ${minSamples}, min: 1 week, max: 6 months, lookback: ${lookback} }
         - stageId: LOSE
           name: Дорого
           returnPeriod: { kind: learned, otherwise: 1 month, minSamples: 3, min: 1 week, max: 6 months }
 `;
+
+/** The mark fields createReactivation writes (setup creates them on a real portal). */
+async function addMarkFields(sb: SandboxHandle): Promise<void> {
+  const { crm } = activityDeps(sb, () => loadRulesText(rulesText('1 year')));
+  for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
+    await crm.addDealUserField({ fieldName, userTypeId });
+  }
+}
 
 describe('learned return period: planLostReactivation against the sandbox', function () {
   this.timeout(60_000);
@@ -50,10 +58,7 @@ describe('learned return period: planLostReactivation against the sandbox', func
 
   before(async () => {
     sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
-    const { crm } = activityDeps(sb, () => loadRulesText(rulesText('1 year')));
-    for (const [fieldName, userTypeId] of [['REACT_SOURCE', 'integer'], ['REACT_REASON', 'string'], ['REACT_ATTEMPT', 'integer'], ['REACT_DATE', 'datetime']] as const) {
-      await crm.addDealUserField({ fieldName, userTypeId });
-    }
+    await addMarkFields(sb);
     // Over a year ago: a conversion after 5 days (only a 2-year lookback sees it).
     const old = lost('UC_PAYMENT');
     sb.portal.advanceClock(5 * DAY);
@@ -120,5 +125,37 @@ describe('learned return period: planLostReactivation against the sandbox', func
     const deal = lost('LOSE');
     const result = await planner(loadRulesText(rulesText('1 year')))({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
     assert.equal(result.why, 'Дорого: only 1 past conversion (< 3); otherwise 1 month');
+  });
+});
+
+describe('learned return period on a portal whose CLOSEDATE keeps the planned date', function () {
+  this.timeout(60_000);
+  let sb: SandboxHandle;
+  const rules = loadRulesText(rulesText('1 year', 3));
+  before(async () => {
+    sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
+    await addMarkFields(sb);
+  });
+  after(async () => {
+    await sb?.close();
+  });
+
+  it('counts the reactivations won within the lookback by their move into the won stage, though their CLOSEDATE was planned before it', async () => {
+    // Close dates planned two years back and never rewritten on winning (set in the same update).
+    const planned = new Date(sb.portal.now() - 730 * DAY).toISOString().slice(0, 10);
+    for (const days of [20, 30, 40]) {
+      const source = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+      sb.portal.loseDeal(source, 'UC_PAYMENT');
+      sb.portal.advanceClock(days * DAY);
+      const made = sb.portal.createDeal({
+        TITLE: 'Реактивация: Мешки', CATEGORY_ID: 1, STAGE_ID: 'C1:NEW', ASSIGNED_BY_ID: 3, ORIGINATOR_ID: 'b24-reactivation', ORIGIN_ID: `reactivation-deal-${source}#1`, CLOSEDATE: planned,
+        UF_CRM_REACT_SOURCE: source, UF_CRM_REACT_REASON: PAYMENT, UF_CRM_REACT_ATTEMPT: 1, UF_CRM_REACT_DATE: new Date(sb.portal.now()).toISOString(),
+      });
+      sb.portal.updateDeal(made, { STAGE_ID: 'C1:WON', CLOSEDATE: planned });
+    }
+    const deal = sb.portal.createDeal({ TITLE: 'Мешки', CATEGORY_ID: 0, STAGE_ID: 'NEW', ASSIGNED_BY_ID: 3 });
+    sb.portal.loseDeal(deal, 'UC_PAYMENT');
+    const result = await createLostDealActivities(activityDeps(sb, () => rules)).planLostReactivation({ entity: 'deal', id: deal, lostElementId: deal, attempt: 1 });
+    assert.equal(result.why, `${PAYMENT}: median of 3 past conversions: 30 days`);
   });
 });

@@ -2,7 +2,8 @@
  * Backfill against the seeded demo portal (sandbox in process, limits off) and a Temporal dev
  * server (test/support harness):
  *  - a dry run reports counts per reason and rule that match the seed, only reads, and says
- *    what it cost;
+ *    what it cost; won deals count by their move into the won stage, not by CLOSEDATE (a planned
+ *    date on portals without close-date sync);
  *  - a real run hands each element to its inbox once (the webhook's signal-with-start, source
  *    'backfill', spread with a start delay) and a second run hands off nothing new;
  *  - Ctrl-C (an abort) keeps a checkpoint and --resume hands off the rest, none twice;
@@ -103,7 +104,12 @@ function expectedFromSeed(sb: SandboxHandle, sinceMs: number) {
   const productRows = sb.portal.records('productRows') as ProductRowRec[];
   const products = sb.portal.records('products') as Rec[];
   for (const d of rows('deal')) {
-    if (d.STAGE_SEMANTIC_ID === 'S' && d.CATEGORY_ID === '0' && Date.parse(d.CLOSEDATE!) >= sinceMs) {
+    // Listed when changed since; bought since by its move into the won stage (here MOVED_TIME), whatever CLOSEDATE says.
+    if (d.STAGE_SEMANTIC_ID === 'S' && d.CATEGORY_ID === '0' && Date.parse(d.DATE_MODIFY!) >= sinceMs) {
+      if (Date.parse(d.MOVED_TIME!) < sinceMs) {
+        bump(skipped, 'won before --since (purchase moment by stageHistory)');
+        continue;
+      }
       const hasClient = Number(d.COMPANY_ID) > 0 || Number(d.CONTACT_ID) > 0;
       const licence = productRows.some((r) => r.OWNER_ID === Number(d.ID) && products.find((p) => p.ID === r.PRODUCT_ID)?.SECTION_ID === 3);
       if (hasClient) bump(byRule, 'won deal · client cycle (companyOrContact)');
@@ -126,6 +132,8 @@ function expectedFromSeed(sb: SandboxHandle, sinceMs: number) {
 describe('backfill (src/backfill) against the demo portal', function () {
   this.timeout(300_000);
   let sb: SandboxHandle;
+  let WON_TODAY = 0;
+  let WON_LONG_AGO = 0;
   let rules: Rules;
   let dir: string;
   const since = new Date(Date.now() - 365 * DAY).toISOString().slice(0, 10);
@@ -136,6 +144,18 @@ describe('backfill (src/backfill) against the demo portal', function () {
 
   before(async () => {
     sb = await startSandbox({ seed: 'demo', limits: { enabled: false } });
+    // Two purchases CLOSEDATE misdates (set explicitly, as a portal without close-date sync keeps
+    // the planned date): one won today with a close date planned before --since, and one won
+    // 400 days ago with a close date after --since, edited today.
+    const company = sb.portal.createCompany({ TITLE: 'ООО «Плановые даты»' });
+    const plannedLongAgo = new Date(Date.now() - 400 * DAY).toISOString().slice(0, 10);
+    WON_TODAY = sb.portal.createDeal({ TITLE: 'Выиграна сегодня', COMPANY_ID: company, CLOSEDATE: plannedLongAgo });
+    sb.portal.updateDeal(WON_TODAY, { STAGE_ID: 'WON', CLOSEDATE: plannedLongAgo });
+    sb.portal.advanceClock(-400 * DAY);
+    WON_LONG_AGO = sb.portal.createDeal({ TITLE: 'Выиграна давно', COMPANY_ID: company });
+    sb.portal.updateDeal(WON_LONG_AGO, { STAGE_ID: 'WON', CLOSEDATE: new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10) });
+    sb.portal.advanceClock(400 * DAY);
+    sb.portal.updateDeal(WON_LONG_AGO, { COMMENTS: 'edited today' });
     rules = loadRulesText(RULES_TEXT, 'backfill-rules.yaml');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24r-backfill-'));
   });
@@ -165,6 +185,12 @@ describe('backfill (src/backfill) against the demo portal', function () {
       assert.equal(report.handedOff, expected.candidates.length, 'a dry run counts what it would hand off');
       assert.deepEqual([...report.handedOffSample].sort(), [...expected.candidates].sort());
       assert.ok(report.candidates >= 8, `the seed has history to backfill (${report.candidates})`);
+    });
+
+    it('a purchase counts from its move into the won stage, not from CLOSEDATE', () => {
+      assert.ok(report.handedOffSample.includes(`deal-${WON_TODAY}`), 'won today, close date planned before --since: handed on');
+      assert.ok(!report.handedOffSample.includes(`deal-${WON_LONG_AGO}`), 'won 400 days ago, close date after --since: not');
+      assert.equal(report.skipped['won before --since (purchase moment by stageHistory)'], 1);
     });
 
     it('only reads, and reports the REST requests it cost', () => {

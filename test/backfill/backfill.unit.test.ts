@@ -56,7 +56,7 @@ describe('backfill: since, lists, spread', () => {
     assert.throws(() => resolveSince('2025-02-30', 'Europe/Moscow'), /--since: "2025-02-30" is not a date/);
   });
 
-  it('lists lost deals in the configured pipelines and junk leads by DATE_MODIFY, won deals by CLOSEDATE', () => {
+  it('lists lost deals in the configured pipelines, junk leads and won deals by DATE_MODIFY (not CLOSEDATE: a planned date on portals without close-date sync)', () => {
     const rules = loadRulesText(`
 version: 1
 lostDeals:
@@ -70,7 +70,7 @@ expiry: { wonIn: [7], rules: [{ name: Лицензии, expiresAt: { kind: field
       streams.map((s) => [s.name, s.method, s.filter]),
       [
         ['lostDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'F', CATEGORY_ID: [0, 3], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
-        ['wonDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: [0, 5, 7], '>=CLOSEDATE': '2025-01-01T00:00:00+03:00' }],
+        ['wonDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: [0, 5, 7], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
         ['junkLeads', 'crm.lead.list', { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
       ],
     );

@@ -332,6 +332,31 @@ describe('client purchase cycle and expiry reminders end to end (dev server + sa
     assert.equal(todosOf(stack.sandbox, DEAL, Number(copy.ID)).length, 1, 'nothing added to the won deal');
   });
 
+  it('a portal without close-date sync: a deal won with its CLOSEDATE days ahead is planned from its won moment, and its repurchase deal comes after the period', async () => {
+    const companyId = freshCompany(3);
+    const dealId = dealWith(companyId, 3, [[SHOES, 4]], 'Покупка с плановой датой закрытия');
+    await settled(dealId);
+    started.push(clientWorkflowId('company', companyId));
+    const planned = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const wonAt = Date.now();
+    // Won with the planned close date kept, as a portal whose close-date sync is off keeps it
+    // (set in the same update: valid on any portal).
+    portal().updateDeal(dealId, { STAGE_ID: 'WON', CLOSEDATE: planned });
+    const closeDate = Date.parse(String(portal().get('deal', dealId)!.CLOSEDATE));
+    assert.ok(closeDate - wonAt > 8 * 86_400_000, 'CLOSEDATE stays days ahead');
+    const waiting = await eventually('the client workflow to wait', async () => {
+      const s = await clientStatus(companyId);
+      return s.phase === 'waiting' && s.lastPurchase.dealId === dealId ? s : undefined;
+    });
+    const boughtAt = Date.parse(waiting.lastPurchase.at);
+    assert.ok(Math.abs(boughtAt - wonAt) < 2000, `the purchase is the win (${boughtAt - wonAt} ms from it), not CLOSEDATE`);
+    const due = Date.parse(waiting.nextTouch!.at);
+    assert.ok(due - wonAt > PERIOD_MS - 2000 && due - wonAt < PERIOD_MS + 2000, `due ${due - wonAt} ms after the win (CLOSEDATE + period would be ${closeDate + PERIOD_MS - wonAt} ms)`);
+    const copy = await eventually('the repurchase deal', () => clientDeals(companyId)[0], 30_000);
+    assert.equal(copy.ORIGIN_ID, `${clientWorkflowId('company', companyId)}#p${dealId}-1-cycle-1`);
+    assert.ok(Date.now() < closeDate, 'long before CLOSEDATE');
+  });
+
   // ---- expiry ---------------------------------------------------------------------------------
 
   it('a licence sold (section «Лицензии ПО»): a renewal deal, a to-do and notices around the expiry date', async () => {

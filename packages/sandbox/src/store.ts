@@ -175,6 +175,22 @@ export const DEFAULT_SETTINGS: PortalSettings = {
   wrongWebhookCodeError: 'INVALID_CREDENTIALS',
 };
 
+/**
+ * One entry of a deal's or lead's stage history (crm.stagehistory.list): the element entered
+ * STAGE_ID at CREATED_TIME. TYPE_ID 1 created, 2 intermediate stage, 3 final stage, 5 pipeline
+ * changed. Leads print STAGE_ID/SEMANTIC_ID as STATUS_ID/STATUS_SEMANTIC_ID and have no pipeline.
+ */
+export interface StageHistoryRec {
+  ID: number;
+  ENTITY_TYPE_ID: 1 | 2;
+  TYPE_ID: 1 | 2 | 3 | 5;
+  OWNER_ID: number;
+  CREATED_TIME: number;
+  CATEGORY_ID: number | null;
+  STAGE_ID: string;
+  SEMANTIC_ID: 'P' | 'S' | 'F';
+}
+
 export interface PortalState {
   version: 1;
   /** The profile the portal was seeded from (profiles.ts); older state files: demo. */
@@ -211,6 +227,7 @@ export interface PortalState {
   handlers: HandlerRec[];
   outgoingWebhooks: OutgoingWebhookRec[];
   offlineEvents: OfflineEventRec[];
+  stageHistory: StageHistoryRec[];
 }
 
 export function randomHex(bytes: number): string {
@@ -257,6 +274,7 @@ export function emptyState(): PortalState {
     handlers: [],
     outgoingWebhooks: [],
     offlineEvents: [],
+    stageHistory: [],
   };
 }
 

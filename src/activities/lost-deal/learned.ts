@@ -50,10 +50,12 @@ async function readPastConversions(deps: ActivityDeps, { sourceField, reasonFiel
       [reasonField]: reason,
       // A later attempt's source deal was lost for another reason, at another moment.
       [attemptField]: 1,
-      '>=CLOSEDATE': restDateTime(since),
+      // Won within the lookback: a won deal's MOVED_TIME is its move into the won stage (the
+      // purchase moment while it stays won); CLOSEDATE may still be the planned date.
+      '>=MOVED_TIME': restDateTime(since),
     },
     ['ID', 'DATE_CREATE', sourceField],
-    { CLOSEDATE: 'DESC' },
+    { MOVED_TIME: 'DESC' },
     { max: LEARNED_SAMPLES },
   );
   const sourceOf = (d: Deal) => Number(d.userFields[sourceField]) || 0;

@@ -7,7 +7,7 @@
  * outcome for a workflow that slept for months.
  *
  * One file per CRM area (deals, leads, clients, pipelines, user fields, users, to-dos and
- * notifications, events, products); this index composes `createCrmApi` from their factories
+ * notifications, events, products, stage history); this index composes `createCrmApi` from their factories
  * and is the public contract of the folder.
  */
 import type { Bitrix24Client } from '../client';
@@ -17,6 +17,7 @@ import { createEventsApi, type EventsApi } from './events';
 import { createLeadsApi, type LeadsApi } from './leads';
 import { createPipelinesApi, type PipelinesApi } from './pipelines';
 import { createProductsApi, type ProductsApi } from './products';
+import { createStageHistoryApi, type StageHistoryApi } from './stage-history';
 import { createTodosApi, type TodosApi } from './todos';
 import { createUserFieldsApi, type UserFieldsApi } from './user-fields';
 import { createUsersApi, type UsersApi } from './users';
@@ -31,8 +32,9 @@ export type { Department, User, UserContext } from './users';
 export { bizprocDocumentId } from './todos';
 export type { EventHandler, OfflineEvent } from './events';
 export type { Product, ProductSection } from './products';
+export { StageHistoryType, type StageHistory, type StageHistoryEntity, type StageHistoryEntry } from './stage-history';
 
-export interface CrmApi extends DealsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi {}
+export interface CrmApi extends DealsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi, StageHistoryApi {}
 
 export function createCrmApi(client: Bitrix24Client): CrmApi {
   return {
@@ -45,5 +47,6 @@ export function createCrmApi(client: Bitrix24Client): CrmApi {
     ...createTodosApi(client),
     ...createEventsApi(client),
     ...createProductsApi(client),
+    ...createStageHistoryApi(client),
   };
 }

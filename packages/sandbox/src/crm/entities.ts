@@ -16,6 +16,7 @@ import type { ContactBinding, PortalState, Rec, StatusRec } from '../store';
 import { nextId } from '../store';
 import { isPhpArray, isPlainObject, phpValues, startOfDay, toInt, type Params } from '../util';
 import { fieldDefs, internalize, KINDS, lookupOf, userFieldsOf, type CrmKind } from './fields';
+import { forgetStageHistory, moveType, recordStageHistory } from './history';
 
 export interface Origin {
   /** The user on whose behalf the change is made (webhook user, app user, admin). */
@@ -274,6 +275,7 @@ export function addDeal(host: CrmHost, fields: unknown, origin: Origin): number 
   let contactIds = fields.CONTACT_IDS !== undefined ? parseContactIds(fields.CONTACT_IDS) : [];
   if (contactIds.length === 0 && fields.CONTACT_ID !== undefined) contactIds = parseContactIds(fields.CONTACT_ID);
   state.deals.push(deal);
+  recordStageHistory(host, 'deal', deal, 1);
   setDealContacts(state, deal, contactIdsToBindings(contactIds));
   host.emit('ONCRMDEALADD', { FIELDS: { ID: id } }, origin);
   return id;
@@ -296,7 +298,9 @@ export function updateDeal(host: CrmHost, deal: Rec, fields: unknown, origin: Or
   }
   checkMandatoryUserFields(host, 'deal', next);
   touch(next, origin, now);
+  const stageBefore = deal.STAGE_ID;
   Object.assign(deal, next);
+  if (deal.STAGE_ID !== stageBefore) recordStageHistory(host, 'deal', deal, moveType(deal.STAGE_SEMANTIC_ID));
   if (fields.CONTACT_IDS !== undefined) {
     setDealContacts(state, deal, contactIdsToBindings(parseContactIds(fields.CONTACT_IDS)));
   } else if (fields.CONTACT_ID !== undefined) {
@@ -312,6 +316,7 @@ export function deleteDeal(host: CrmHost, deal: Rec, origin: Origin): void {
   state.deals = state.deals.filter((d) => d !== deal);
   state.productRows = state.productRows.filter((r) => !(r.OWNER_TYPE === 'D' && r.OWNER_ID === deal.ID));
   delete state.dealContacts[String(deal.ID)];
+  forgetStageHistory(state, 'deal', Number(deal.ID));
   host.emit('ONCRMDEALDELETE', { FIELDS: { ID: deal.ID } }, origin);
 }
 
@@ -369,6 +374,7 @@ export function addLead(host: CrmHost, fields: unknown, origin: Origin): number 
   applyLeadStatus(lead, status, origin, now);
   multiFlags(lead);
   state.leads.push(lead);
+  recordStageHistory(host, 'lead', lead, 1);
   host.emit('ONCRMLEADADD', { FIELDS: { ID: id } }, origin);
   return id;
 }
@@ -387,13 +393,16 @@ export function updateLead(host: CrmHost, lead: Rec, fields: unknown, origin: Or
   checkMandatoryUserFields(host, 'lead', next);
   multiFlags(next);
   touch(next, origin, now);
+  const statusBefore = lead.STATUS_ID;
   Object.assign(lead, next);
+  if (lead.STATUS_ID !== statusBefore) recordStageHistory(host, 'lead', lead, moveType(lead.STATUS_SEMANTIC_ID));
   host.emit('ONCRMLEADUPDATE', { FIELDS: { ID: lead.ID } }, origin);
 }
 
 export function deleteLead(host: CrmHost, lead: Rec, origin: Origin): void {
   host.state.leads = host.state.leads.filter((l) => l !== lead);
   host.state.productRows = host.state.productRows.filter((r) => !(r.OWNER_TYPE === 'L' && r.OWNER_ID === lead.ID));
+  forgetStageHistory(host.state, 'lead', Number(lead.ID));
   host.emit('ONCRMLEADDELETE', { FIELDS: { ID: lead.ID } }, origin);
 }
 

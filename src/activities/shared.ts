@@ -9,7 +9,7 @@ import type { Rules } from '../config/rules';
 import { chooseResponsible, headOf, whoToNotify, type Assignment } from '../domain';
 import type { Department, NotifyWhom, ResponsibleStrategy, User } from '../domain/types';
 import type { Logger } from '../shared/log';
-import { SERVICE_ID } from '../shared/names';
+import { notificationTag, SERVICE_ID } from '../shared/names';
 
 export interface ActivityDeps {
   b24: Bitrix24Client;
@@ -134,19 +134,23 @@ function mergeUsers(a: User[], b: User[]): User[] {
   return [...byId.values()];
 }
 
-/** Sends one message to the manager and/or the head (once each), as a system notification. */
+/**
+ * Sends one message to the manager and/or the head (once each), as a system notification.
+ * `noticeKey` names the notice; each recipient's TAG is built from it (names.ts notificationTag),
+ * so the recipients do not remove each other's notification and a retry replaces its own.
+ */
 export async function notifyPeople(
   deps: ActivityDeps,
   whom: NotifyWhom,
   managerId: number | undefined,
   headOfSales: number | null,
   message: string,
-  tag: string,
+  noticeKey: string,
 ): Promise<number[]> {
   if (!whom.manager && !whom.head) return [];
   const people = whom.head && headOfSales === null ? await loadPeople(deps, managerId ? [managerId] : []) : { users: [], departments: [] };
   const headId = headOf(managerId, { ...people, headOfSales });
   const recipients = whoToNotify(whom, { managerId, headId });
-  for (const userId of recipients) await deps.crm.notifyUser({ userId, message, kind: 'system', tag });
+  for (const userId of recipients) await deps.crm.notifyUser({ userId, message, kind: 'system', tag: notificationTag(noticeKey, userId) });
   return recipients;
 }

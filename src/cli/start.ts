@@ -14,10 +14,10 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DEAL_EVENTS, LEAD_EVENTS } from '../api/schemas';
 import type { SandboxHandle } from '@b24r/sandbox';
 import { createBitrix24Client } from '../bitrix24';
 import { describeEnv, EnvError, loadEnv, redactUrl, ROLES, type AppEnv } from '../config/env';
+import { OUTGOING_WEBHOOK_EVENTS } from '../domain/routing';
 import { createLogger, type Logger } from '../shared/log';
 import { readCommandLine, runMain } from './args';
 import { removeSandboxAdminInfo, writeSandboxAdminInfo } from './sandbox-admin';
@@ -113,12 +113,13 @@ async function connectPortal(ctx: StartContext): Promise<Portal> {
 
 /**
  * Demo: the sandbox's outbound webhook to this API, as an integrator would configure it in the
- * portal (once; the sandbox keeps it in its state file).
+ * portal (once; the sandbox keeps it in its state file). Only the events an outgoing webhook can
+ * receive (no ONCRMDEALMOVETOCATEGORY: the reconciliation finds pipeline moves).
  */
 function pointSandboxAt(sandbox: SandboxHandle, handler: string, appToken: string | undefined, log: Logger): void {
   const portal = sandbox.portal;
   if (!portal) return;
-  const events = [...DEAL_EVENTS, ...LEAD_EVENTS];
+  const events = [...OUTGOING_WEBHOOK_EVENTS];
   const hooks = portal.summary().outgoingWebhooks;
   // An earlier demo start on another port left its own webhook behind: drop it.
   for (const w of hooks) if (w.handler !== handler && w.handler.endsWith('/b24/events')) portal.removeOutgoingWebhook(w.id);
@@ -161,6 +162,10 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
     const temporal = await connectTemporal(ctx);
     const portal = await connectPortal(ctx);
     sandbox = portal.sandbox;
+    if (sandbox && env.RECONCILE_EVERY === null) {
+      // Allowed only with the embedded sandbox (tests, demos); refused with B24_WEBHOOK_URL (env.ts).
+      log.warn('RECONCILE_EVERY=off: deals moved to another pipeline (ONCRMDEALMOVETOCATEGORY, which an outgoing webhook never receives) and lost deliveries are not picked up');
+    }
     const rules = watchRules(ctx);
     const b24 = createBitrix24Client({ webhookUrl: portal.webhookUrl, caCertPem: portal.caCertPem, logger: log.child({ component: 'bitrix24' }) });
     if (env.ROLE !== 'api') await startWorker(ctx, { ...temporal, b24, rules, onFailure: failWorker });

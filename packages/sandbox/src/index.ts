@@ -11,4 +11,4 @@ export { Faults, type FaultSettings } from './faults';
 export { PRESETS, type LimitsConfig } from './limits';
 export { DEMO } from './seed';
 export type { Delivery } from './events';
-export { BINDABLE_EVENTS } from './events';
+export { APPLICATION_ONLY_EVENTS, BINDABLE_EVENTS, OUTGOING_WEBHOOK_EVENTS } from './events';

@@ -6,7 +6,7 @@
 import { crmError } from './errors';
 import { addClient, addDeal, addLead, deleteDeal, findRecord, leadStatuses, moveDeal, stagesOf, updateDeal, updateLead, type CrmHost, type Origin } from './crm/entities';
 import { fieldDefs, recordOut, type CrmKind } from './crm/fields';
-import { BINDABLE_EVENTS, EventBus, type Delivery } from './events';
+import { APPLICATION_ONLY_EVENTS, BINDABLE_EVENTS, EventBus, type Delivery } from './events';
 import { METHODS } from './methods';
 import { seedPortal, type SeedName } from './seed';
 import { emptyState, loadStateFile, nextId, saveStateFile, type OutgoingWebhookRec, type PortalState, type Rec } from './store';
@@ -184,6 +184,8 @@ export class Portal implements CrmHost {
   /**
    * An outgoing webhook, as configured in the portal UI (Developer resources → Outgoing
    * webhook): a handler URL, a list of events, and the application token the portal generates.
+   * The UI offers only the events an outgoing webhook can receive: ONCRMDEALMOVETOCATEGORY is
+   * for applications (event.bind) only, and asking for it is refused (events.ts).
    */
   addOutgoingWebhook(handler: string, events: string[], applicationToken?: string): OutgoingWebhookRec {
     let url: URL;
@@ -196,6 +198,10 @@ export class Portal implements CrmHost {
     const names = events.map((e) => e.toUpperCase());
     const unknown = names.filter((e) => !BINDABLE_EVENTS.includes(e));
     if (unknown.length) throw new Error(`outgoing webhook: unknown events ${unknown.join(', ')}`);
+    const appOnly = names.filter((e) => APPLICATION_ONLY_EVENTS.includes(e));
+    if (appOnly.length) {
+      throw new Error(`outgoing webhook: ${appOnly.join(', ')} is not available to outgoing webhooks — only an application can subscribe to it (event.bind)`);
+    }
     const hook: OutgoingWebhookRec = {
       ID: nextId(this.state, 'outgoingWebhook'),
       HANDLER: handler,

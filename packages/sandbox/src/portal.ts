@@ -138,7 +138,7 @@ export class Portal implements CrmHost {
     this.deal(id);
     const origin = this.admin(userId);
     const priced = rows.map((r) => ({ ...r, PRICE: r.PRICE ?? Number(this.state.products.find((p) => p.ID === Number(r.PRODUCT_ID))?.PRICE ?? 0) }));
-    METHODS['crm.deal.productrows.set'].run({ id, rows: priced }, { portal: this, userId: origin.userId, isAdmin: true, auth: 'webhook', origin, viaBatch: false, raw: {} });
+    METHODS['crm.deal.productrows.set'].run({ id, rows: priced }, { portal: this, userId: origin.userId, isAdmin: true, auth: 'webhook', scopes: [], origin, viaBatch: false, raw: {} });
   }
 
   deleteDeal(id: number, userId?: number): void {

@@ -9,8 +9,10 @@
  *
  * Prints the URLs once everything answers. SIGINT/SIGTERM stop it all (API, worker, sandbox,
  * dev server); a second start reuses DATA_DIR. Exit codes: 0 stopped, 1 failed, 2 bad config
- * or arguments (also: a webhook that lacks a scope the rules need, checked before Temporal). This file owns the command line, the order of the phases (startService) and the
- * embedded sandbox; the other phases are in src/cli/start/ (Temporal, rules, worker, API).
+ * or arguments (also a webhook that lacks a scope the rules need, checked before Temporal).
+ * This file owns the command line, the order of the phases (startService) and the embedded
+ * sandbox; the other phases are in src/cli/start/ (portal permissions, Temporal, rules, worker,
+ * API).
  */
 import path from 'node:path';
 import { z } from 'zod';

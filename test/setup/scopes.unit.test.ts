@@ -47,6 +47,16 @@ describe('scopes the rules need (scopeNeeds)', () => {
     assert.deepEqual(scopesOf(byReason), ['crm', 'user', 'department']);
   });
 
+  it('reads junk-lead statuses, other reasons and reasons read from a field the same way', () => {
+    const base = 'defaults: { responsible: { strategy: user, userId: 5 } }\nlostDeals:\n  notifications: { atLoss: { manager: false }, beforeReturn: { before: [] }, atReturn: { manager: false, head: false }, onForgotten: { manager: false, head: false } }\n';
+    const leads = `${base}  leads:\n    target: { statusId: IN_PROCESS }\n    statuses:\n      - { statusId: JUNK, name: Некачественный, returnPeriod: 30 days, responsible: { strategy: departmentHead } }\n`;
+    assert.deepEqual(scopesOf(leads), ['crm', 'user', 'department']);
+    const other = `${base}  pipelines:\n    - categoryId: 0\n      reasons:\n        - { stageId: LOSE, name: Дорого, reactivate: false }\n      otherReasons: { name: Прочее, returnPeriod: 30 days, notifications: { atLoss: { manager: true } } }\n`;
+    assert.deepEqual(scopesOf(other), ['crm', 'user', 'im']);
+    const byField = `${base}  pipelines:\n    - categoryId: 0\n      reasonField: UF_CRM_REASON\n      reasons:\n        - { value: "7", name: Дорого, returnPeriod: 30 days, responsible: { strategy: departmentHead } }\n`;
+    assert.deepEqual(scopesOf(byField), ['crm', 'user', 'department']);
+  });
+
   it('a reason that is never reactivated needs nothing', () => {
     const never = `defaults: { responsible: { strategy: user, userId: 5 } }\n${QUIET.replace('returnPeriod: 30 days }', 'reactivate: false }')}`;
     assert.deepEqual(scopesOf(never), ['crm']);

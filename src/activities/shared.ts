@@ -6,10 +6,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { isBitrix24Error, type Bitrix24Client, type CrmApi, type Deal } from '../bitrix24';
 import type { Rules } from '../config/rules';
-import { chooseResponsible, headOf, whoToNotify, type Assignment } from '../domain';
+import { chooseResponsible, headOf, readsDepartments, whoToNotify, type Assignment } from '../domain';
 import type { Department, NotifyWhom, ResponsibleStrategy, User } from '../domain/types';
 import type { Logger } from '../shared/log';
-import { SERVICE_ID } from '../shared/names';
+import { notificationTag, SERVICE_ID } from '../shared/names';
 
 export interface ActivityDeps {
   b24: Bitrix24Client;
@@ -79,10 +79,17 @@ export interface People {
   departments: Department[];
 }
 
-/** Users and departments an assignment or a head lookup needs: one batch request. */
-export async function loadPeople(deps: ActivityDeps, userIds: number[]): Promise<People> {
+/**
+ * Users and (when asked) the departments an assignment or a head lookup needs. The departments
+ * are read only when the decision needs them, so a webhook without the `department` scope works
+ * for rules that never look at the company structure (src/setup/scope-needs.ts says which do).
+ */
+export async function loadPeople(deps: ActivityDeps, userIds: number[], opts: { departments: boolean }): Promise<People> {
   const ids = [...new Set(userIds.filter((id) => id > 0))];
-  const [users, departments] = await Promise.all([ids.length ? deps.crm.getUser(ids) : Promise.resolve([]), deps.crm.getDepartments()]);
+  const [users, departments] = await Promise.all([
+    ids.length ? deps.crm.getUser(ids) : Promise.resolve([]),
+    opts.departments ? deps.crm.getDepartments() : Promise.resolve([]),
+  ]);
   return {
     users: users.map((u) => ({ id: u.id, active: u.active, departments: u.departmentIds })),
     departments: departments.map((d) => ({ id: d.id, headUserId: d.headId ?? undefined, parentId: d.parentId ?? undefined })),
@@ -112,7 +119,7 @@ export async function assign(
   const [previous] = needsCursor
     ? await deps.crm.listDeals({ ORIGINATOR_ID: ORIGINATOR }, ['ID', 'ASSIGNED_BY_ID'], { ID: 'DESC' }, { max: 1 })
     : [];
-  let people = await loadPeople(deps, candidateIds(strategy, originalUserId));
+  let people = await loadPeople(deps, candidateIds(strategy, originalUserId), { departments: readsDepartments(strategy) });
   const departmentPool = (strategy as { departmentId?: number }).departmentId;
   if (departmentPool !== undefined || strategy.strategy === 'departmentHead') {
     const members = await deps.crm.listUsers({ ACTIVE: true });
@@ -134,19 +141,23 @@ function mergeUsers(a: User[], b: User[]): User[] {
   return [...byId.values()];
 }
 
-/** Sends one message to the manager and/or the head (once each), as a system notification. */
+/**
+ * Sends one message to the manager and/or the head (once each), as a system notification.
+ * `noticeKey` names the notice; each recipient's TAG is built from it (names.ts notificationTag),
+ * so the recipients do not remove each other's notification and a retry replaces its own.
+ */
 export async function notifyPeople(
   deps: ActivityDeps,
   whom: NotifyWhom,
   managerId: number | undefined,
   headOfSales: number | null,
   message: string,
-  tag: string,
+  noticeKey: string,
 ): Promise<number[]> {
   if (!whom.manager && !whom.head) return [];
-  const people = whom.head && headOfSales === null ? await loadPeople(deps, managerId ? [managerId] : []) : { users: [], departments: [] };
+  const people = whom.head && headOfSales === null ? await loadPeople(deps, managerId ? [managerId] : [], { departments: true }) : { users: [], departments: [] };
   const headId = headOf(managerId, { ...people, headOfSales });
   const recipients = whoToNotify(whom, { managerId, headId });
-  for (const userId of recipients) await deps.crm.notifyUser({ userId, message, kind: 'system', tag });
+  for (const userId of recipients) await deps.crm.notifyUser({ userId, message, kind: 'system', tag: notificationTag(noticeKey, userId) });
   return recipients;
 }

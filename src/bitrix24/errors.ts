@@ -6,7 +6,8 @@
  *    QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, INTERNAL_SERVER_ERROR. `retryAfterMs` is a
  *    hint when the portal's limits tell us how long to wait.
  *  - `final`: retrying will not help — auth, scope, access, unknown method, validation (400),
- *    TLS trust failures, malformed answers.
+ *    TLS trust failures, malformed answers. `insufficient_scope` (403, _includes/system-errors.md)
+ *    names the scope the method needs and how to grant it.
  *  - `not_found`: the element is not there (a get of a deleted or missing id). crm.* methods
  *    answer HTTP 400 with an EMPTY `error` and `error_description: "Not found"`
  *    (b24restdocs api-reference/crm/deals/crm-deal-get.md, "Possible Error Codes").
@@ -15,6 +16,7 @@
  * `/rest/<user>/<secret>/` path segment and of every literal secret the client knows.
  */
 import { redactSecrets, registerSecret } from '../shared/redact';
+import { scopeOfMethod } from './scopes';
 
 export type Bitrix24ErrorKind = 'retryable' | 'final' | 'not_found';
 
@@ -45,7 +47,7 @@ export class Bitrix24Error extends Error {
     const description = redactSecrets(init.description);
     const method = redactSecrets(init.method);
     const where = init.command !== undefined ? `${method} (batch command ${init.command})` : method;
-    super(`Bitrix24 ${where} failed: ${code || 'HTTP ' + init.httpStatus}${description ? ' — ' + description : ''}`);
+    super(`Bitrix24 ${where} failed: ${code || 'HTTP ' + init.httpStatus}${description ? ' — ' + description : ''}${hintFor(code, method)}`);
     this.code = code;
     this.description = description;
     this.httpStatus = init.httpStatus;
@@ -77,6 +79,13 @@ export class Bitrix24Error extends Error {
       ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
     };
   }
+}
+
+/** What to do about a failure the operator must fix on the portal. */
+function hintFor(code: string, method: string): string {
+  if (code !== 'insufficient_scope') return '';
+  const scope = scopeOfMethod(method);
+  return ` (the webhook lacks ${scope ? `the scope "${scope}"` : 'the scope'} that ${method} needs: add it to the inbound webhook's permissions in Bitrix24; \`npm run setup -- --check\` lists every missing one)`;
 }
 
 export function isBitrix24Error(e: unknown): e is Bitrix24Error {

@@ -45,4 +45,5 @@ export {
   type RateLimiter,
 } from './rate-limit';
 export { createSdkTransport, parseWebhookUrl, type RawAnswer, type RestTime, type Transport } from './transport';
+export { hasScope, scopeOfMethod, type ServiceScope } from './scopes';
 export * from './crm';

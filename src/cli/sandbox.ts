@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BINDABLE_EVENTS, DEMO, PROFILE_NAMES, PROFILES, REAL_WORLD, startSandbox, type SandboxOptions } from '@b24r/sandbox';
+import { DEMO, OUTGOING_WEBHOOK_EVENTS, PROFILE_NAMES, PROFILES, REAL_WORLD, startSandbox, type SandboxOptions } from '@b24r/sandbox';
 import { flagValue, parseCommandLine, runMain, withUsage } from './args';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--host H] [--http] [--limits standard|enterprise|off]
@@ -86,7 +86,7 @@ export function parseSandboxArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     secret: flags.secret,
     applicationToken: flags['app-token'] ?? env.B24_APP_TOKEN,
     limits: limits === 'off' ? { enabled: false } : { enabled: true, preset: limits },
-    outgoingWebhooks: eventsUrl ? [{ handler: eventsUrl, events: BINDABLE_EVENTS.filter((e) => /^ONCRM(DEAL|LEAD)/.test(e)) }] : undefined,
+    outgoingWebhooks: eventsUrl ? [{ handler: eventsUrl, events: OUTGOING_WEBHOOK_EVENTS.filter((e) => /^ONCRM(DEAL|LEAD)/.test(e)) }] : undefined,
     verbose: flags.verbose,
   };
 }

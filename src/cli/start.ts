@@ -9,19 +9,22 @@
  *
  * Prints the URLs once everything answers. SIGINT/SIGTERM stop it all (API, worker, sandbox,
  * dev server); a second start reuses DATA_DIR. Exit codes: 0 stopped, 1 failed, 2 bad config
- * or arguments. This file owns the command line, the order of the phases (startService) and the
- * embedded sandbox; the other phases are in src/cli/start/ (Temporal, rules, worker, API).
+ * or arguments (also a webhook that lacks a scope the rules need, checked before Temporal).
+ * This file owns the command line, the order of the phases (startService) and the embedded
+ * sandbox; the other phases are in src/cli/start/ (portal permissions, Temporal, rules, worker,
+ * API).
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { DEAL_EVENTS, LEAD_EVENTS } from '../api/schemas';
 import type { SandboxHandle } from '@b24r/sandbox';
 import { createBitrix24Client } from '../bitrix24';
 import { describeEnv, EnvError, loadEnv, redactUrl, ROLES, type AppEnv } from '../config/env';
+import { OUTGOING_WEBHOOK_EVENTS } from '../domain/routing';
 import { createLogger, type Logger } from '../shared/log';
 import { readCommandLine, runMain } from './args';
 import { removeSandboxAdminInfo, writeSandboxAdminInfo } from './sandbox-admin';
-import { Closers, persistentToken, StartError, type StartContext } from './start/lifecycle';
+import { Closers, ConfigError, persistentToken, StartError, type StartContext } from './start/lifecycle';
+import { checkWebhookPermissions } from './start/permissions';
 import { startApi, startWorker, watchRules } from './start/roles';
 import { connectTemporal, installSdkLogger } from './start/temporal';
 
@@ -119,12 +122,13 @@ async function connectPortal(ctx: StartContext): Promise<Portal> {
 
 /**
  * Demo: the sandbox's outbound webhook to this API, as an integrator would configure it in the
- * portal (once; the sandbox keeps it in its state file).
+ * portal (once; the sandbox keeps it in its state file). Only the events an outgoing webhook can
+ * receive (no ONCRMDEALMOVETOCATEGORY: the reconciliation finds pipeline moves).
  */
 function pointSandboxAt(sandbox: SandboxHandle, handler: string, appToken: string | undefined, log: Logger): void {
   const portal = sandbox.portal;
   if (!portal) return;
-  const events = [...DEAL_EVENTS, ...LEAD_EVENTS];
+  const events = [...OUTGOING_WEBHOOK_EVENTS];
   const hooks = portal.summary().outgoingWebhooks;
   // An earlier demo start on another port left its own webhook behind: drop it.
   for (const w of hooks) if (w.handler !== handler && w.handler.endsWith('/b24/events')) portal.removeOutgoingWebhook(w.id);
@@ -164,11 +168,18 @@ export async function startService(env: AppEnv, log: Logger = createLogger({ lev
   let sandbox: SandboxHandle | undefined;
   try {
     installSdkLogger(env, log);
-    const temporal = await connectTemporal(ctx);
+    // The portal first: a webhook that lacks a scope the rules need stops start-up before
+    // Temporal is started or anything sleeps.
     const portal = await connectPortal(ctx);
     sandbox = portal.sandbox;
+    if (sandbox && env.RECONCILE_EVERY === null) {
+      // Allowed only with the embedded sandbox (tests, demos); refused with B24_WEBHOOK_URL (env.ts).
+      log.warn('RECONCILE_EVERY=off: deals moved to another pipeline (ONCRMDEALMOVETOCATEGORY, which an outgoing webhook never receives) and lost deliveries are not picked up');
+    }
     const rules = watchRules(ctx);
     const b24 = createBitrix24Client({ webhookUrl: portal.webhookUrl, caCertPem: portal.caCertPem, logger: log.child({ component: 'bitrix24' }) });
+    await checkWebhookPermissions(b24, rules(), log.child({ component: 'bitrix24' }));
+    const temporal = await connectTemporal(ctx);
     if (env.ROLE !== 'api') await startWorker(ctx, { ...temporal, b24, rules, onFailure: failWorker });
     if (env.ROLE !== 'worker') {
       const api = await startApi(ctx, { client: temporal.client, b24, rules, appToken: portal.appToken, apiToken: portal.apiToken });
@@ -252,8 +263,12 @@ export async function main(argv = process.argv.slice(2), processEnv: NodeJS.Proc
     return 0;
   } catch (err) {
     log.error(err instanceof StartError ? err.message : 'start failed', { error: err });
-    process.stderr.write(`start failed: ${redactUrl((err as Error)?.message ?? String(err))}\n`);
     await service?.stop();
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`start failed: ${redactUrl((err as Error)?.message ?? String(err))}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

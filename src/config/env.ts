@@ -110,7 +110,8 @@ export const envSchema = z
       .default('demo')
       .describe('Portal profile of the embedded Bitrix24 sandbox (only when B24_WEBHOOK_URL is unset).'),
     RECONCILE_EVERY: interval('5 minutes').describe(
-      'How often the reconciliation Schedule lists changed deals and leads and hands missed ones to their workflows (`off` disables it).',
+      'How often the reconciliation Schedule lists changed deals and leads and hands missed ones to their workflows. ' +
+        '`off` disables it — refused with B24_WEBHOOK_URL: an outgoing webhook never receives ONCRMDEALMOVETOCATEGORY (pipeline moves) and loses failed deliveries.',
     ),
     DORMANT_SCAN_EVERY: interval('1 day').describe(
       'How often the dormant-client Schedule starts the purchase cycle of clients who have none (`off` disables it).',
@@ -142,6 +143,13 @@ function crossChecks(input: Record<string, string>): { variable: string; message
   }
   need(!!input.B24_WEBHOOK_URL && !input.B24_APP_TOKEN, 'B24_APP_TOKEN', "required with B24_WEBHOOK_URL (the outbound webhook's application_token)");
   need(!!input.B24_WEBHOOK_URL && !input.API_TOKEN, 'API_TOKEN', 'required with B24_WEBHOOK_URL (bearer token of the manager API)');
+  need(
+    !!input.B24_WEBHOOK_URL && input.RECONCILE_EVERY?.trim().toLowerCase() === 'off',
+    'RECONCILE_EVERY',
+    'must not be off with B24_WEBHOOK_URL: events then come only from an outgoing webhook, which cannot subscribe to ' +
+      'ONCRMDEALMOVETOCATEGORY (a deal moved to another pipeline) and whose failed deliveries are not retried; ' +
+      'the reconciliation is what finds those changes (set an interval such as "5 minutes")',
+  );
   for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH']) {
     const file = input[name];
     if (file && !readable(file)) problems.push({ variable: name, message: `file ${file} does not exist or is not readable` });

@@ -26,6 +26,17 @@ export type Assignment =
     }
   | { decided: false; why: string };
 
+/**
+ * Whether deciding under `strategy` needs the company structure (department.get): a department
+ * head, as the strategy or as its fallback. Every strategy reads users (user.get): whether the
+ * original manager, the fixed user or the pool's members are active.
+ */
+export function readsDepartments(strategy: ResponsibleStrategy | FallbackStrategy): boolean {
+  if (strategy.strategy === 'departmentHead') return true;
+  const fallback = 'fallback' in strategy ? strategy.fallback : undefined;
+  return fallback !== undefined && readsDepartments(fallback);
+}
+
 /** Decides the responsible user under a strategy. */
 export function chooseResponsible(strategy: ResponsibleStrategy, ctx: AssignmentContext): Assignment {
   switch (strategy.strategy) {

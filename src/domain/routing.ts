@@ -14,6 +14,22 @@ export const DEAL_EVENTS = ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE'
 /** The lead events the service handles. */
 export const LEAD_EVENTS = ['ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE'] as const;
 
+/**
+ * Events only an application can subscribe to (event.bind), never an outgoing webhook: "You can
+ * subscribe to the event onCrmDealMoveToCategory only through the application and the method
+ * event.bind" (b24restdocs api-reference/crm/deals/events/index.md). A move to another pipeline
+ * fires only that event, not ONCRMDEALUPDATE, so a service fed by an outgoing webhook learns of
+ * the move from the reconciliation alone (src/config/env.ts keeps it on).
+ */
+export const APPLICATION_ONLY_EVENTS = ['ONCRMDEALMOVETOCATEGORY'] as const;
+
+type HandledEvent = (typeof DEAL_EVENTS)[number] | (typeof LEAD_EVENTS)[number];
+
+/** The events to ask an outgoing webhook for: the handled ones it can receive. */
+export const OUTGOING_WEBHOOK_EVENTS: readonly HandledEvent[] = [...DEAL_EVENTS, ...LEAD_EVENTS].filter(
+  (e) => !(APPLICATION_ONLY_EVENTS as readonly string[]).includes(e),
+);
+
 /** The element a Bitrix24 event name is about (`ONCRMLEADUPDATE` → lead); undefined for others. */
 export function entityOfEvent(event: string): CrmEntity | undefined {
   const name = event.toUpperCase();

@@ -2,10 +2,15 @@
  * Setup phase 4: the outbound event handlers (event.get / event.bind), and the steps for the
  * admin when the portal refuses them to an inbound webhook (an outbound webhook by hand).
  */
+import { APPLICATION_ONLY_EVENTS, OUTGOING_WEBHOOK_EVENTS } from '../domain/routing';
 import { failure, report, type Run } from './run';
 
-/** The outbound events the bridge (src/api/bitrix24-events.ts) turns into inbox hand-offs. */
-export const REQUIRED_EVENTS = ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE', 'ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE'] as const;
+/**
+ * The outbound events the bridge (src/api/bitrix24-events.ts) turns into inbox hand-offs, as an
+ * outgoing webhook can receive them (src/domain/routing.ts: ONCRMDEALMOVETOCATEGORY is for
+ * applications only).
+ */
+export const REQUIRED_EVENTS = OUTGOING_WEBHOOK_EVENTS;
 
 /** Path of the event handler under PUBLIC_URL (src/api/app.ts mounts the bridge at /b24). */
 export const EVENTS_PATH = '/b24/events';
@@ -82,6 +87,8 @@ export function outboundWebhookSteps(handler: string | undefined): string[] {
     '1. Bitrix24 → Applications → Developer resources → Other → Outgoing webhook',
     `2. Handler URL: ${handler ?? `<PUBLIC_URL>${EVENTS_PATH}  (set PUBLIC_URL: the address at which Bitrix24 reaches this service, https)`}`,
     `3. Events: ${REQUIRED_EVENTS.join(', ')}`,
+    `   (${APPLICATION_ONLY_EVENTS.join(', ')} — a deal moved to another pipeline — is not available to outgoing webhooks:`,
+    '   only an application can subscribe to it. The reconciliation finds those moves, so keep it on: RECONCILE_EVERY must not be off.)',
     '4. Save, copy the webhook\'s "Application token" and set it as B24_APP_TOKEN of the service (then restart it).',
     '   Deliveries lost meanwhile are picked up by the reconciliation; `npm run backfill` imports the history.',
   ];

@@ -10,7 +10,7 @@ import type { RulesLocator } from './rules-file';
 export type ItemStatus = 'ok' | 'created' | 'missing' | 'differs' | 'manual' | 'failed';
 
 export interface SetupItem {
-  kind: 'pipeline' | 'stage' | 'field' | 'events' | 'config';
+  kind: 'scope' | 'pipeline' | 'stage' | 'field' | 'events' | 'config';
   subject: string;
   status: ItemStatus;
   detail?: string;

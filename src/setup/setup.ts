@@ -1,7 +1,8 @@
 /**
  * Portal setup (`npm run setup [-- --check]`): make the portal have what the rules need —
  * pipelines, stages, lead statuses, user fields, and the outbound event handlers — and nothing
- * more. Idempotent: everything is looked up first (pipelines by id, then by the name the rules
+ * more. First it checks the webhook's scopes against the rules (scopes.ts): a missing scope is
+ * reported MISSING (setup cannot grant it; the run ends with exit code 1). Idempotent: everything is looked up first (pipelines by id, then by the name the rules
  * give them; stages by id; fields by name) and only what is missing is created, so a second run
  * only reads. `check` never writes; it reports what is missing or different.
  *
@@ -17,8 +18,8 @@
  *
  * Nothing printed carries the webhook secret or the application token.
  *
- * This file runs the phases in order and prints the summary: pipelines.ts (pipelines, stages and
- * lead statuses), fields.ts (user fields), events.ts (event handlers); run.ts holds the report
+ * This file runs the phases in order and prints the summary: scopes.ts (the webhook's
+ * permissions), pipelines.ts (pipelines, stages and lead statuses), fields.ts (user fields), events.ts (event handlers); run.ts holds the report
  * types and what the phases share.
  */
 import { ensureEventSetup, outboundWebhookSteps, type EventSetup } from './events';
@@ -27,6 +28,7 @@ import { ensurePipelines, ensureStages } from './pipelines';
 import { portalNeeds } from './requirements';
 import { rulesLocator } from './rules-file';
 import type { ItemStatus, Run, SetupDeps, SetupOptions, SetupReport } from './run';
+import { ensureScopes } from './scopes';
 
 export { EVENTS_PATH, REQUIRED_EVENTS, outboundWebhookSteps } from './events';
 export type { ItemStatus, RulesEdit, SetupDeps, SetupItem, SetupOptions, SetupReport, SetupReporter } from './run';
@@ -39,6 +41,7 @@ export async function runSetup(deps: SetupDeps, opts: SetupOptions = {}): Promis
 
   deps.reporter.line(`${check ? 'Checking' : 'Setting up'} the portal ${deps.b24.origin} for the rules${deps.rulesFile ? ` in ${deps.rulesFile}` : ''}${check ? ' (no changes)' : ''}`);
 
+  await ensureScopes(run);
   const pipelineMap = await ensurePipelines(run, needs.pipelines);
   await ensureStages(run, needs.stages, pipelineMap);
   await ensureFields(run, needs.fields);
@@ -72,7 +75,9 @@ function summarize(run: Run, events: EventSetup, restCalls: number): SetupReport
     for (const step of manualEventSteps) out.line(`  ${step}`);
   }
 
-  const blocking = counts.failed + counts.differs + edits.length + (check ? counts.missing : 0);
+  // A missing scope is never created by setup: it blocks a run as it blocks a check.
+  const missingScopes = items.filter((i) => i.kind === 'scope' && i.status === 'missing').length;
+  const blocking = counts.failed + counts.differs + edits.length + (check ? counts.missing : missingScopes);
   const exitCode: 0 | 1 = blocking > 0 ? 1 : 0;
   out.line('');
   out.line(

@@ -79,6 +79,18 @@ export function clientTouchStep(purchaseDealId: number, cycle: number, touchKey:
   return `p${purchaseDealId}-${cycle}-${touchKey}`;
 }
 
+/**
+ * TAG of one notice to one recipient: `<notice key>:u<user id>`. Bitrix24 keeps a TAG unique
+ * "within the application": a notification with an existing TAG removes the earlier ones
+ * (chats/notifications/im-notify-system-add.md; whether per recipient is not documented). So
+ * each recipient gets a tag of their own — the manager's notice survives the head's — and a
+ * repeat of the same notice to the same person (an activity retry) replaces it instead of
+ * adding a second one.
+ */
+export function notificationTag(noticeKey: string, userId: number): string {
+  return `${noticeKey}:u${userId}`;
+}
+
 export interface OriginKey {
   workflowId: string;
   step: string;

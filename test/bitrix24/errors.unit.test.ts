@@ -63,6 +63,20 @@ describe('bitrix24 error taxonomy', () => {
   });
 
   describe('Bitrix24Error', () => {
+    it('insufficient_scope (403) is final and names the scope the method needs and how to grant it', () => {
+      const e = new Bitrix24Error({
+        code: 'insufficient_scope',
+        description: 'The request requires higher privileges than provided by the webhook token',
+        httpStatus: 403,
+        method: 'im.notify.system.add',
+      });
+      assert.equal(e.kind, 'final');
+      assert.match(e.message, /the webhook lacks the scope "im" that im\.notify\.system\.add needs: add it to the inbound webhook's permissions/);
+      const inBatch = new Bitrix24Error({ code: 'insufficient_scope', description: '', httpStatus: 200, method: 'bizproc.workflow.start', command: 'b' });
+      assert.equal(inBatch.kind, 'final');
+      assert.match(inBatch.message, /lacks the scope "bizproc"/);
+    });
+
     it('carries code, description, httpStatus (and status alias), kind, method, retryAfterMs', () => {
       const e = new Bitrix24Error({ code: 'OPERATION_TIME_LIMIT', description: 'blocked', httpStatus: 429, method: 'crm.deal.list', retryAfterMs: 1234.4 });
       assert.ok(e instanceof Error);

@@ -1,12 +1,14 @@
 /**
- * `npm start` (src/cli/start.ts) as a real process: configuration errors, the API role against
- * a running cluster, clean stops on SIGTERM, and no orphaned dev server when start-up fails.
+ * `npm start` (src/cli/start.ts) as a real process: configuration errors (also a webhook that
+ * lacks a scope), the API role against a running cluster, clean stops on SIGTERM, and no
+ * orphaned dev server when start-up fails.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startSandbox } from '@b24r/sandbox';
 import { freePort, portInUse } from '../../src/shared/dev-server';
 import { REPO_ROOT, runTs } from '../support/processes';
 import { startDevServer, type DevServer } from '../support/temporal';
@@ -42,6 +44,37 @@ describe('npm start (src/cli/start.ts)', function () {
     for (const name of ['PORT', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'B24_WEBHOOK_URL']) assert.match(out, new RegExp(`- ${name}: `));
   });
 
+  it('a webhook that lacks a scope the rules need stops start-up with exit code 2, naming it, before Temporal is reached', async () => {
+    // The demo rules notify managers (lost deals, expiry reminders): they need im.
+    const sb = await startSandbox({ seed: 'demo', limits: { enabled: false }, scopes: ['crm', 'user', 'department', 'task', 'bizproc', 'catalog'] });
+    try {
+      const caFile = path.join(dir, 'sandbox-ca.pem');
+      fs.writeFileSync(caFile, sb.caCertPem);
+      const secret = new URL(sb.webhookUrl).pathname.split('/')[3]!;
+      const p = runTs(START, {
+        env: {
+          ...BLANK,
+          // Nothing listens there: start-up must stop before it connects.
+          TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+          B24_WEBHOOK_URL: sb.webhookUrl,
+          B24_APP_TOKEN: 'app-token-for-tests',
+          API_TOKEN: 'api-token-for-tests-0123456789',
+          RULES_FILE: path.join(REPO_ROOT, 'config', 'rules.demo.yaml'),
+          PORT: '0',
+          DATA_DIR: dir,
+          NODE_EXTRA_CA_CERTS: caFile,
+        },
+      });
+      assert.equal(await p.exited(), 2, p.output());
+      const out = p.output();
+      assert.match(out, /- B24_WEBHOOK_URL: the webhook lacks the scope im \(needed by: notifications, expiry action notify\)/);
+      assert.ok(!out.includes(secret), 'no webhook secret in the output');
+      assert.deepEqual(sb.callLog.entries.map((e) => e.method), ['scope'], 'one scope request, nothing else');
+    } finally {
+      await sb.close();
+    }
+  });
+
   describe('against a running Temporal cluster', () => {
     let server: DevServer;
     before(async () => {
@@ -69,6 +102,8 @@ describe('npm start (src/cli/start.ts)', function () {
         const health = await fetch(`${api}/health`);
         assert.equal(health.status, 200);
         assert.doesNotMatch(p.output(), /not-a-real-secret|api-token-for-tests|app-token-for-tests/, 'no secret in the output');
+        // The portal does not exist: its scopes cannot be read, which warns and does not block.
+        assert.match(p.output(), /could not read the webhook's scopes: starting without checking them/);
         assert.equal(await p.kill('SIGTERM'), 0);
         const port = Number(new URL(api).port);
         assert.equal(await portInUse(port), false);

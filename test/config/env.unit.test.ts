@@ -99,6 +99,17 @@ describe('environment (src/config/env.ts)', () => {
     assert.ok(real.has('B24_APP_TOKEN') && real.has('API_TOKEN'));
   });
 
+  it('keeps the reconciliation on with B24_WEBHOOK_URL: webhooks are then the only event source (no ONCRMDEALMOVETOCATEGORY)', () => {
+    const found = problems({ ...REAL, RECONCILE_EVERY: 'off' });
+    assert.deepEqual([...found.keys()], ['RECONCILE_EVERY']);
+    assert.match(found.get('RECONCILE_EVERY')!, /must not be off with B24_WEBHOOK_URL/);
+    assert.match(found.get('RECONCILE_EVERY')!, /ONCRMDEALMOVETOCATEGORY/);
+    assert.match(problems({ ...REAL, RECONCILE_EVERY: ' OFF ' }).get('RECONCILE_EVERY')!, /must not be off/);
+    assert.equal(loadEnv({ ...REAL, RECONCILE_EVERY: '10 minutes' }).RECONCILE_EVERY, 600_000);
+    // The embedded sandbox (no B24_WEBHOOK_URL) may run without it: tests and demos (start-up warns).
+    assert.equal(loadEnv({ RECONCILE_EVERY: 'off' }).RECONCILE_EVERY, null);
+  });
+
   it('never echoes a secret value in its errors', () => {
     try {
       loadEnv({ API_TOKEN: 'tooShortSecret', TEMPORAL_API_KEY: '', B24_WEBHOOK_URL: 'https://acme.bitrix24.example/rest/1/fake-secret/x/y' });

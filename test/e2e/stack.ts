@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DEAL_EVENTS, LEAD_EVENTS } from '../../src/api/schemas';
 import { sharedRateLimiter } from '../../src/bitrix24';
 import { loadEnv } from '../../src/config/env';
+import { OUTGOING_WEBHOOK_EVENTS } from '../../src/domain/routing';
 import { startService, type RunningService } from '../../src/cli/start';
 import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { freePort } from '../../src/shared/dev-server';
@@ -256,7 +256,7 @@ export async function startProcessStack(opts: StackOptions = {}): Promise<Proces
         env.PORT = String(port);
       }
     }
-    sandbox.portal.addOutgoingWebhook(`${apiUrl}/b24/events`, [...DEAL_EVENTS, ...LEAD_EVENTS], APP_TOKEN);
+    sandbox.portal.addOutgoingWebhook(`${apiUrl}/b24/events`, [...OUTGOING_WEBHOOK_EVENTS], APP_TOKEN);
     const connection = await Connection.connect({ address: dev.address });
     closers.push(() => connection.close());
     return {

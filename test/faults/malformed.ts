@@ -394,7 +394,6 @@ async function startCases(stack: ProcessStack): Promise<CaseOutcome[]> {
         RULES_FILE: rules,
         PORT: '0',
         DATA_DIR: dir,
-        RECONCILE_EVERY: 'off',
         DORMANT_SCAN_EVERY: 'off',
       },
     });

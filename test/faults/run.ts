@@ -62,8 +62,10 @@ export function faultSuite(profile: FaultProfile): FaultSuite {
       rules = writeFaultRules(profile.sleepSeconds);
       const opts = (reconcile: string) => ({ rulesFile: rules!.file, limits: 'off' as const, env: { RECONCILE_EVERY: reconcile, DORMANT_SCAN_EVERY: 'off' } });
       // A: the reconciliation Schedule exists but only runs when a scenario triggers it.
-      // K: no reconciliation: every loss there must come through the webhook and survive the kills.
-      [a, k] = await Promise.all([startProcessStack(opts('3650 days')), startProcessStack(opts('off'))]);
+      // K: no reconciliation in the test's time (a Schedule that never fires: with B24_WEBHOOK_URL
+      // the service refuses RECONCILE_EVERY=off): every loss there must come through the webhook
+      // and survive the kills.
+      [a, k] = await Promise.all([startProcessStack(opts('3650 days')), startProcessStack(opts('3650 days'))]);
       storm = record(() => killStormScenario(k!, profile.storm, timeoutMs));
       storm.catch(() => undefined);
     },

@@ -87,6 +87,18 @@ describe('setup: event handlers when the portal allows event.bind', () => {
   });
 });
 
+describe('setup: the outgoing-webhook steps and ONCRMDEALMOVETOCATEGORY', () => {
+  it('asks for the six events an outgoing webhook can receive, and says the pipeline move is not one of them: reconciliation stays on', async () => {
+    const { report, lines } = await run(fakePortal({ bindRefused: true }));
+    const steps = report.manualEventSteps!.join('\n');
+    const eventsLine = report.manualEventSteps!.find((l) => l.startsWith('3. Events: '))!;
+    assert.deepEqual(eventsLine.replace('3. Events: ', '').split(', '), ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALDELETE', 'ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMLEADDELETE']);
+    assert.match(steps, /ONCRMDEALMOVETOCATEGORY — a deal moved to another pipeline — is not available to outgoing webhooks/);
+    assert.match(steps, /RECONCILE_EVERY must not be off/);
+    assert.match(lines.join('\n'), /ONCRMDEALMOVETOCATEGORY/);
+  });
+});
+
 describe('setup: what the rules need, and where the rules file writes it', () => {
   const text = [
     'version: 1',

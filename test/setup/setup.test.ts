@@ -19,7 +19,7 @@ const DEMO_RULES = path.join(REPO_ROOT, 'config', 'rules.demo.yaml');
 const PUBLIC_URL = 'https://reactivation.example.com';
 
 /** Methods that only read (the call log holds batch sub-calls too). */
-const isRead = (method: string) => /\.(list|get|fields)$/.test(method) || method === 'batch';
+const isRead = (method: string) => /\.(list|get|fields)$/.test(method) || method === 'batch' || method === 'scope';
 
 function clientFor(sb: SandboxHandle): Bitrix24Client {
   return createBitrix24Client({ webhookUrl: sb.webhookUrl, caCertPem: sb.caCertPem, preset: 'off' });
@@ -237,6 +237,27 @@ describe('portal setup (src/setup) against the sandbox', function () {
       assert.ok(!out.includes(secret), 'no webhook secret in the output');
       assert.ok(!out.includes(APP_TOKEN), 'no application token in the output');
       assert.deepEqual(sb.callLog.entries.filter((c) => !isRead(c.method)), [], 'a check never writes');
+    });
+
+    it('--check on a webhook without im: scope im MISSING, naming what needs it (exit 1); a run is blocked too', async () => {
+      const narrow = await startSandbox({ seed: 'demo', limits: { enabled: false }, scopes: ['crm', 'user', 'department', 'task', 'bizproc', 'catalog'] });
+      try {
+        const narrowCa = path.join(dir, 'narrow-ca.pem');
+        fs.writeFileSync(narrowCa, narrow.caCertPem);
+        const p = runTs('src/cli/setup.ts', { env: { ...env(), B24_WEBHOOK_URL: narrow.webhookUrl }, args: ['--check', '--ca-file', narrowCa] });
+        assert.equal(await p.exited(), 1, p.output());
+        const out = p.output();
+        assert.match(out, /Webhook permissions \(scopes\)/);
+        assert.match(out, /ok\s+scope crm/);
+        assert.match(out, /MISSING\s+scope im — needed by: notifications, expiry action notify — add it to the inbound webhook's permissions/);
+        assert.equal(narrow.callLog.entries.filter((e) => e.method === 'scope').length, 1, 'one scope request');
+
+        const run = await setup(narrow, fs.readFileSync(DEMO_RULES, 'utf8'));
+        assert.ok(run.items.some((i) => i.kind === 'scope' && i.subject === 'scope im' && i.status === 'missing'));
+        assert.equal(run.exitCode, 1, 'setup cannot grant a scope: the run asks for action');
+      } finally {
+        await narrow.close();
+      }
     });
 
     it('usage and configuration errors exit 2 and name the flag or variable', async () => {

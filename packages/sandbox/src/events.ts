@@ -20,6 +20,17 @@ export const BINDABLE_EVENTS = [
   'ONCRMCONTACTADD', 'ONCRMCONTACTUPDATE', 'ONCRMCONTACTDELETE',
 ];
 
+/**
+ * Events only an application can subscribe to (event.bind), absent from the outgoing-webhook
+ * list of the portal UI: "You can subscribe to the event onCrmDealMoveToCategory only through
+ * the application and the method event.bind" (crm/deals/events/index.md; events/index.md: an
+ * outgoing webhook gets "Only online events available in the webhook list").
+ */
+export const APPLICATION_ONLY_EVENTS: readonly string[] = ['ONCRMDEALMOVETOCATEGORY'];
+
+/** What the outgoing-webhook form of the portal UI offers. */
+export const OUTGOING_WEBHOOK_EVENTS: readonly string[] = BINDABLE_EVENTS.filter((e) => !APPLICATION_ONLY_EVENTS.includes(e));
+
 export interface Delivery {
   id: number;
   event: string;
@@ -59,7 +70,9 @@ export class EventBus {
   /** Called by every CRM change. */
   emit(event: string, data: Record<string, unknown>, origin: Origin): void {
     const state = this.deps.state();
-    const handlers = state.handlers.filter((h) => h.EVENT_NAME === event);
+    // A state saved before outgoing webhooks refused application-only events may still hold such
+    // a binding: the portal never delivers those events to an outgoing webhook.
+    const handlers = state.handlers.filter((h) => h.EVENT_NAME === event && !(h.OWNER === 'webhook' && APPLICATION_ONLY_EVENTS.includes(event)));
     for (const h of handlers) {
       if (h.OFFLINE) this.recordOffline(state, h, event, data, origin);
       else this.enqueue(state, h, event, data);

@@ -13,4 +13,4 @@ export { PRESETS, type LimitsConfig } from './limits';
 export { DEMO } from './seed';
 export { REAL_WORLD } from './seed-real-world';
 export type { Delivery } from './events';
-export { BINDABLE_EVENTS } from './events';
+export { APPLICATION_ONLY_EVENTS, BINDABLE_EVENTS, OUTGOING_WEBHOOK_EVENTS } from './events';

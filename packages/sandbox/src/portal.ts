@@ -6,7 +6,7 @@
 import { crmError } from './errors';
 import { addClient, addDeal, addLead, deleteDeal, findRecord, leadStatuses, moveDeal, stagesOf, updateDeal, updateLead, type CrmHost, type Origin } from './crm/entities';
 import { fieldDefs, recordOut, type CrmKind } from './crm/fields';
-import { BINDABLE_EVENTS, EventBus, type Delivery } from './events';
+import { APPLICATION_ONLY_EVENTS, BINDABLE_EVENTS, EventBus, type Delivery } from './events';
 import { METHODS } from './methods';
 import { profileOf, resolveSettings, seedProfile, type ProfileName } from './profiles';
 import type { SeedName } from './seed';
@@ -159,7 +159,7 @@ export class Portal implements CrmHost {
     this.deal(id);
     const origin = this.admin(userId);
     const priced = rows.map((r) => ({ ...r, PRICE: r.PRICE ?? Number(this.state.products.find((p) => p.ID === Number(r.PRODUCT_ID))?.PRICE ?? 0) }));
-    METHODS['crm.deal.productrows.set'].run({ id, rows: priced }, { portal: this, userId: origin.userId, isAdmin: true, auth: 'webhook', origin, viaBatch: false, raw: {} });
+    METHODS['crm.deal.productrows.set'].run({ id, rows: priced }, { portal: this, userId: origin.userId, isAdmin: true, auth: 'webhook', scopes: [], origin, viaBatch: false, raw: {} });
   }
 
   deleteDeal(id: number, userId?: number): void {
@@ -220,6 +220,8 @@ export class Portal implements CrmHost {
   /**
    * An outgoing webhook, as configured in the portal UI (Developer resources → Outgoing
    * webhook): a handler URL, a list of events, and the application token the portal generates.
+   * The UI offers only the events an outgoing webhook can receive: ONCRMDEALMOVETOCATEGORY is
+   * for applications (event.bind) only, and asking for it is refused (events.ts).
    */
   addOutgoingWebhook(handler: string, events: string[], applicationToken?: string): OutgoingWebhookRec {
     let url: URL;
@@ -232,6 +234,10 @@ export class Portal implements CrmHost {
     const names = events.map((e) => e.toUpperCase());
     const unknown = names.filter((e) => !BINDABLE_EVENTS.includes(e));
     if (unknown.length) throw new Error(`outgoing webhook: unknown events ${unknown.join(', ')}`);
+    const appOnly = names.filter((e) => APPLICATION_ONLY_EVENTS.includes(e));
+    if (appOnly.length) {
+      throw new Error(`outgoing webhook: ${appOnly.join(', ')} is not available to outgoing webhooks — only an application can subscribe to it (event.bind)`);
+    }
     const hook: OutgoingWebhookRec = {
       ID: nextId(this.state, 'outgoingWebhook'),
       HANDLER: handler,

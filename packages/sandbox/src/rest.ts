@@ -43,7 +43,8 @@ export interface RestAnswer {
 export interface EngineDeps {
   portal(): Portal;
   methods: MethodTable;
-  scopes(): Set<string>;
+  /** The scopes of the caller: the inbound webhook's (SandboxOptions.scopes) or the local application's. */
+  scopes(kind: Principal['kind']): ReadonlySet<string>;
   bucket: LeakyBucket;
   meter: OperatingMeter;
   callLog: CallLog;
@@ -123,7 +124,8 @@ export class RestEngine {
       return { error: e, write: false };
     };
     if (!spec) return fail(Errors.methodNotFound());
-    if (spec.scope !== 'basic' && !this.deps.scopes().has(spec.scope)) return fail(Errors.insufficientScope());
+    const scopes = this.deps.scopes(req.principal.kind);
+    if (!grants(scopes, spec.scope)) return fail(Errors.insufficientScope());
     if (spec.appOnly && req.principal.kind !== 'app') return fail(Errors.wrongAuthType());
     if (viaBatch && spec.noBatch) return fail(Errors.batchNotAllowed());
     const opKey = `${req.principal.key}|${name}`;
@@ -134,6 +136,7 @@ export class RestEngine {
       userId: req.principal.userId,
       isAdmin: !!user?.IS_ADMIN,
       auth: req.principal.kind,
+      scopes: [...scopes],
       origin: { userId: req.principal.userId, connector: typeof params.auth_connector === 'string' ? params.auth_connector : undefined },
       viaBatch,
       raw: params,
@@ -234,6 +237,17 @@ export class RestEngine {
       writes,
     };
   }
+}
+
+/**
+ * Whether the caller's scopes open a method of `scope`: `basic` needs none; the users methods
+ * also open with the limited `user_brief` / `user_basic` (api-reference/user/user-get.md "Scope:
+ * user, user_brief, user_basic"; the sandbox does not narrow their fields).
+ */
+function grants(scopes: ReadonlySet<string>, scope: string): boolean {
+  if (scope === 'basic') return true;
+  if (scope === 'user') return scopes.has('user') || scopes.has('user_brief') || scopes.has('user_basic');
+  return scopes.has(scope);
 }
 
 type RefKind = 'result' | 'next' | 'total' | 'time' | 'error';

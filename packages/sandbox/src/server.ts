@@ -379,8 +379,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     initialState(opts, settings),
   );
   addStartupWebhooks(portal, opts.outgoingWebhooks);
-  const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
-  const engine = new RestEngine({ portal: () => portal, methods: METHODS, scopes: () => scopes, bucket: limits.bucket, meter: limits.meter, callLog });
+  // The inbound webhook has the scopes it was given; the local application keeps all of them.
+  const webhookScopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
+  const appScopes = new Set(DEFAULT_SCOPES);
+  const scopes = (kind: 'webhook' | 'app') => (kind === 'app' ? appScopes : webhookScopes);
+  const engine = new RestEngine({ portal: () => portal, methods: METHODS, scopes, bucket: limits.bucket, meter: limits.meter, callLog });
   const adminToken = () => opts.adminToken ?? portal.state.credentials.secret;
 
   const app = express();

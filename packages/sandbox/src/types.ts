@@ -50,7 +50,11 @@ export interface SandboxOptions {
   tls?: { certPem: string; keyPem: string };
   /** extension: token for /_sandbox/* (default: the webhook secret) */
   adminToken?: string;
-  /** extension: scopes of the inbound webhook (default crm, user, department, task, im, bizproc, catalog) */
+  /**
+   * extension: scopes of the inbound webhook (default crm, user, department, task, im, bizproc,
+   * catalog; `user_brief` / `user_basic` open the users methods too). `scope` answers them; a
+   * method outside them answers 403 insufficient_scope. The local application keeps all of them.
+   */
   scopes?: string[];
   /** extension: access token of the local application (OAuth context for event.*); default random */
   appAccessToken?: string;

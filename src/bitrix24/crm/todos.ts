@@ -57,7 +57,7 @@ export function createTodosApi(client: Bitrix24Client): TodosApi {
       const method = n.kind === 'personal' ? 'im.notify.personal.add' : 'im.notify.system.add';
       const params: Record<string, unknown> = { USER_ID: n.userId, MESSAGE: n.message };
       // Over an inbound webhook a TAG goes with CLIENT_ID (im-notify-system-add.md); a new
-      // notification with the same tag replaces the earlier one.
+      // notification with an existing tag removes the earlier ones (notifyPeople tags per recipient).
       if (n.tag !== undefined) Object.assign(params, { TAG: n.tag, CLIENT_ID: SERVICE_ID });
       const r = await client.call<unknown>(method, params);
       const num = Number(r);

@@ -1,8 +1,10 @@
 /**
- * Users and departments (user.get, department.get): who is responsible, who heads them.
+ * Users and departments (user.get, department.get): who is responsible, who heads them; and the
+ * webhook's own permissions (scope).
  */
+import { z } from 'zod';
 import type { Bitrix24Client } from '../client';
-import { flag, id, idList, int, refId, row, str, text } from '../parse';
+import { flag, id, idList, int, parseWith, refId, row, str, text } from '../parse';
 import { parseList, type CrmFilter } from './common';
 
 export interface User {
@@ -49,6 +51,11 @@ export interface UsersApi {
   getUserContext(userId: number): Promise<UserContext | null>;
   /** department.get — 1 request per 50 departments. */
   getDepartments(filter?: { ID?: number; PARENT?: number; UF_HEAD?: number; NAME?: string }): Promise<Department[]>;
+  /**
+   * scope — 1 request: the webhook's scopes (api-reference/common/system/scope.md: "called
+   * without parameters, it will return all permissions available for this application").
+   */
+  webhookScopes(): Promise<string[]>;
 }
 
 export function createUsersApi(client: Bitrix24Client): UsersApi {
@@ -85,5 +92,7 @@ export function createUsersApi(client: Bitrix24Client): UsersApi {
     },
 
     getDepartments: async (filter = {}) => parseList(departmentSchema, await client.listAll('department.get', { ...filter }), 'department.get'),
+
+    webhookScopes: async () => parseWith(z.array(z.string()), await client.call('scope'), 'scope'),
   };
 }

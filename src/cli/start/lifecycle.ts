@@ -1,7 +1,8 @@
 /**
  * What the phases of `npm start` (src/cli/start.ts) share: the context each phase gets, the
  * stack of started parts that stop() stops in reverse order, StartError for start-up problems
- * the operator can fix, and the tokens kept in DATA_DIR across starts.
+ * the operator can fix (ConfigError: a configuration the portal refuses, exit 2), and the tokens
+ * kept in DATA_DIR across starts.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,6 +12,14 @@ import type { Logger } from '../../shared/log';
 
 export class StartError extends Error {
   override name = 'StartError';
+}
+
+/** A configuration the portal refuses (e.g. the webhook lacks a scope): exit 2, each problem named. */
+export class ConfigError extends StartError {
+  override name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration (portal):\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`);
+  }
 }
 
 /** Something to stop; `prepare` runs for all of them before any `close` (e.g. quieten logs). */

@@ -1,7 +1,13 @@
 /**
  * Notifications and business processes:
  *  - im.notify.system.add / im.notify.personal.add (chats/notifications/*.md): USER_ID, MESSAGE
- *    → the new notification id (false when the user does not exist);
+ *    → the new notification id (false when the user does not exist). TAG is "a unique tag for
+ *    the notification within the application. When adding a notification with an existing tag,
+ *    other notifications will be removed" — the docs bind it to the application, not to the
+ *    recipient, so the sandbox removes every earlier notification of the same application with
+ *    that TAG, whoever received it. Over a webhook the application is named by CLIENT_ID, which
+ *    TAG and SUB_TAG need ("Pass with CLIENT_ID when calling via webhook"); without it the
+ *    answer is the documented "Access denied! Client ID not specified" (im-notify-delete.md);
  *  - bizproc.workflow.start (bizproc/bizproc-workflow-start.md): TEMPLATE_ID, DOCUMENT_ID
  *    ["crm", "CCrmDocumentDeal", "DEAL_<id>"] → a workflow id string; administrators only;
  *  - bizproc.workflow.template.list: the portal's templates (to find TEMPLATE_ID).
@@ -14,6 +20,18 @@ import { nextId } from '../store';
 import { formatDateTime, param, phpValues, toInt, type Params } from '../util';
 import type { CallContext, MethodOutput, MethodTable } from './types';
 
+/** How the sandbox names its local application (OAuth context) as the owner of notification tags. */
+const APP_ID = 'app:local';
+
+/** im-notify-delete.md "Possible Error Codes": the application cannot be determined. */
+const clientIdMissing = (): RestError => new RestError(403, 'ACCESS_DENIED', 'Access denied! Client ID not specified');
+
+function optionalText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const text = String(value);
+  return text === '' ? null : text;
+}
+
 function notify(kind: 'system' | 'personal') {
   return (p: Params, ctx: CallContext): MethodOutput => {
     const userId = toInt(param(p, 'USER_ID'));
@@ -22,8 +40,15 @@ function notify(kind: 'system' | 'personal') {
     if (!message) throw new RestError(400, 'MESSAGE_EMPTY', "Message can't be empty");
     const attach = param(p, 'ATTACH');
     if (attach !== undefined && JSON.stringify(attach).length > 60_000) throw new RestError(400, 'ATTACH_OVERSIZE', 'You have exceeded the maximum allowable size of attach');
+    const tag = optionalText(param(p, 'TAG'));
+    const subTag = optionalText(param(p, 'SUB_TAG'));
+    const clientId = optionalText(param(p, 'CLIENT_ID'));
+    if (ctx.auth === 'webhook' && (tag !== null || subTag !== null) && clientId === null) throw clientIdMissing();
+    // Tags are bound to the application: the local application (OAuth), or CLIENT_ID over a webhook.
+    const application = ctx.auth === 'app' ? APP_ID : `client:${clientId ?? ''}`;
     const state = ctx.portal.state;
     if (!state.users.some((u) => u.ID === userId)) return { result: false };
+    if (tag !== null) state.notifications = state.notifications.filter((n) => !(n.TAG === tag && n.APPLICATION === application));
     const id = nextId(state, 'notification');
     state.notifications.push({
       ID: id,
@@ -32,8 +57,9 @@ function notify(kind: 'system' | 'personal') {
       FROM_USER_ID: kind === 'personal' ? ctx.userId : 0,
       MESSAGE: message,
       MESSAGE_OUT: param(p, 'MESSAGE_OUT') ?? null,
-      TAG: param(p, 'TAG') ?? null,
-      SUB_TAG: param(p, 'SUB_TAG') ?? null,
+      TAG: tag,
+      SUB_TAG: subTag,
+      APPLICATION: application,
       CREATED: ctx.portal.now(),
     });
     return { result: id };

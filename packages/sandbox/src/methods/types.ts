@@ -13,6 +13,8 @@ export interface CallContext {
   userId: number;
   isAdmin: boolean;
   auth: 'webhook' | 'app';
+  /** The caller's scopes (the inbound webhook's, or the local application's). */
+  scopes: readonly string[];
   origin: Origin;
   viaBatch: boolean;
   /** Request parameters before method-specific parsing (for auth_connector etc.). */

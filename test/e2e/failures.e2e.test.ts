@@ -147,4 +147,30 @@ describe('a reactivation that fails for good, end to end (dev server + sandbox)'
       return (res.body.runs as { workflowId: string }[]).every((r) => ![first, second].map((id) => lostWorkflowId('deal', id)).includes(r.workflowId));
     });
   });
+
+  it('a step the portal keeps refusing with 5xx is retried, and listed as stuck meanwhile', async () => {
+    stack.sandbox.faults.set({ errorRate: 1, methods: ['crm.deal.add'] });
+    try {
+      const dealId = lostDeal();
+      const stuck = await eventually(
+        'the run listed as stuck',
+        async () => {
+          const res = await api(stack, 'GET', '/api/runs?status=stuck&attempts=2');
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          return (res.body.runs as { workflowId: string; state: string; reason: string }[]).find((r) => r.workflowId === lostWorkflowId('deal', dealId));
+        },
+        90_000,
+      );
+      assert.equal(stuck.state, 'stuck');
+      assert.match(stuck.reason, /^step createReactivation is on attempt \d+; last error: Bitrix24 crm\.deal\.add failed: INTERNAL_SERVER_ERROR/);
+      const cli = await runs('--stuck', '--attempts', '2');
+      assert.equal(cli.code, 0, cli.out);
+      assert.match(cli.out, new RegExp(`STUCK {2}lost-deal {2}deal ${dealId} `));
+      stack.sandbox.faults.reset();
+      await eventually('the reactivation deal once the portal answers', () => copiesOf(dealId)[0], 90_000);
+      assert.equal(await statusOf(dealId), 'RUNNING', 'it never failed');
+    } finally {
+      stack.sandbox.faults.reset();
+    }
+  });
 });

@@ -22,12 +22,12 @@ export async function targetMissing(deps: ActivityDeps, refusal: unknown, target
     const categories = await deps.crm.listCategories();
     // crm.category.list may leave the default pipeline 0 out: its stages tell.
     if (categoryId !== 0 && !categories.some((c) => c.id === categoryId)) {
-      return `the target pipeline ${categoryId} (lostDeals target categoryId) does not exist on the portal: create it (npm run setup) or fix the rules`;
+      return `the target pipeline ${categoryId} (the target of the rule for this loss) does not exist on the portal: create it (npm run setup) or fix the rules`;
     }
     const stages = await deps.crm.listStatuses(stageEntityId(categoryId));
     if (!stages.some((s) => s.statusId === stageId)) {
       const known = stages.map((s) => s.statusId).slice(0, 12).join(', ') || 'none';
-      return `the target stage ${stageId} (lostDeals target stageId) is not a stage of pipeline ${categoryId} on the portal (its stages: ${known}): create the stage in Bitrix24 or fix the rules`;
+      return `the target stage ${stageId} (the target of the rule for this loss) is not a stage of pipeline ${categoryId} on the portal (its stages: ${known}): create the stage in Bitrix24 or fix the rules`;
     }
     return undefined;
   } catch {

@@ -16,7 +16,7 @@ import type {
 } from './contracts';
 import { clientDealFields, clientFilter, clientPurchases, dealPurchaseMoment, readPurchase, stageHistories, toDomainPurchase } from './purchases';
 import { clientTouchStep, originKey } from '../shared/names';
-import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
+import { assign, clientNameOf, dealLink, finalFailure, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
 export function createClientActivities(deps: ActivityDeps) {
@@ -25,7 +25,7 @@ export function createClientActivities(deps: ActivityDeps) {
     inspectClient: (req: InspectRequest) => inspectClient(deps, req),
     touchClient: (req: ClientTouchRequest) => touchClient(deps, req),
     markClientForgotten: (req: ForgetClientRequest) => markClientForgotten(deps, req),
-  });
+  }, deps.log);
 }
 
 export type ClientActivities = ReturnType<typeof createClientActivities>;
@@ -47,7 +47,7 @@ const nowOf = (deps: ActivityDeps) => deps.now?.() ?? new Date();
 
 function clientRules(deps: ActivityDeps): ClientRules {
   const rules = deps.rules().clients;
-  if (!rules) throw new Error('the rules have no "clients" block');
+  if (!rules) throw finalFailure('RulesError', 'the rules have no "clients" block, yet a client cycle runs: restore the block in RULES_FILE (or cancel the cycle)');
   return rules;
 }
 

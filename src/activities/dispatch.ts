@@ -128,7 +128,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
     return report;
   }
 
-  return withTaxonomy({ dispatchCrmEvents, scanDormantClients });
+  return withTaxonomy({ dispatchCrmEvents, scanDormantClients }, deps.log);
 }
 
 export interface DormantReport {

@@ -8,7 +8,7 @@ import { expiryDate, expiryRulesFor, formatLocal, render, reminderSchedule, todo
 import type { ExpiryPlan, ReminderRequest } from './contracts';
 import { purchaseItems, readPurchase, toDomainPurchase } from './purchases';
 import { originKey } from '../shared/names';
-import { dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
+import { dealLink, finalFailure, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
 
 export function createExpiryActivities(deps: ActivityDeps) {
@@ -40,7 +40,8 @@ export function createExpiryActivities(deps: ActivityDeps) {
 
   async function performReminder(req: ReminderRequest): Promise<{ done: string; elementId?: number }> {
     const rules = deps.rules();
-    const expiry = rules.expiry!;
+    const expiry = rules.expiry;
+    if (!expiry) throw finalFailure('RulesError', `the rules have no "expiry" block, yet the reminders of deal ${req.dealId} run: restore the block in RULES_FILE (or cancel them)`);
     const calendar = rules.defaults.calendar;
     const deal = await deps.crm.getDeal(req.dealId);
     if (!deal) return { done: 'skipped: the deal was deleted' };
@@ -68,7 +69,8 @@ export function createExpiryActivities(deps: ActivityDeps) {
       case 'todo':
         return { done: 'todo', elementId: await ensureTodo(deps, CrmEntityTypeId.deal, deal.id, `[${key}]`, todo()) };
       case 'deal': {
-        const target = expiry.target!;
+        const target = expiry.target;
+        if (!target) throw finalFailure('RulesError', `reminder "${req.reminder.offset}" of deal ${deal.id} makes a deal, but the rules' expiry block has no target pipeline and stage: add expiry.target to RULES_FILE`);
         const existing = await deps.crm.findDealByOrigin(ORIGINATOR, key);
         const dealId =
           existing?.id ??
@@ -101,14 +103,16 @@ export function createExpiryActivities(deps: ActivityDeps) {
             throw error;
           });
         if (comments.some((c) => (c.COMMENT ?? '').includes(`[${key}]`))) return { done: 'bizproc already started' };
-        const id = await deps.crm.startBizproc(req.reminder.bizprocTemplateId!, { entity: 'deal', id: deal.id });
-        await deps.crm.addTimelineComment({ entity: 'deal', entityId: deal.id, comment: `Запущен бизнес-процесс ${req.reminder.bizprocTemplateId} (${req.reminder.offset}) [${key}]` });
+        const templateId = req.reminder.bizprocTemplateId;
+        if (!templateId) throw finalFailure('RulesError', `reminder "${req.reminder.offset}" of deal ${deal.id} starts a business process, but names no template: set bizprocTemplateId in RULES_FILE`);
+        const id = await deps.crm.startBizproc(templateId, { entity: 'deal', id: deal.id });
+        await deps.crm.addTimelineComment({ entity: 'deal', entityId: deal.id, comment: `Запущен бизнес-процесс ${templateId} (${req.reminder.offset}) [${key}]` });
         return { done: `bizproc ${id}` };
       }
     }
   }
 
-  return withTaxonomy({ planExpiry, performReminder });
+  return withTaxonomy({ planExpiry, performReminder }, deps.log);
 }
 
 export type ExpiryActivities = ReturnType<typeof createExpiryActivities>;

@@ -68,7 +68,7 @@ export function createReconcileActivities(deps: ActivityDeps & { offlineEvents?:
     return report;
   }
 
-  return withTaxonomy({ reconcileChanges });
+  return withTaxonomy({ reconcileChanges }, deps.log);
 }
 
 export type ReconcileActivities = ReturnType<typeof createReconcileActivities>;

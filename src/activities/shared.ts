@@ -2,13 +2,14 @@
  * What every activity group shares: dependencies, the idempotency key scheme, the mapping of
  * the Bitrix24 error taxonomy onto Temporal retries, people lookups and notifications.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { isBitrix24Error, type Bitrix24Client, type CrmApi, type Deal } from '../bitrix24';
+import { isBitrix24Error, type Bitrix24Client, type Bitrix24Error, type CrmApi, type Deal } from '../bitrix24';
 import type { Rules } from '../config/rules';
 import { chooseResponsible, headOf, readsDepartments, whoToNotify, type Assignment } from '../domain';
 import type { Department, NotifyWhom, ResponsibleStrategy, User } from '../domain/types';
 import type { Logger } from '../shared/log';
+import { isFinalFailureType, type FinalFailureType } from '../shared/failures';
 import { notificationTag, SERVICE_ID } from '../shared/names';
 
 export interface ActivityDeps {
@@ -33,16 +34,47 @@ export function isOurs(deal: Pick<Deal, 'originatorId'>): boolean {
 }
 
 /**
- * Runs an activity body under the client's error taxonomy: final Bitrix24 errors (auth, access,
- * validation) become non-retryable failures; limits carry their retry delay; the rest is retried.
+ * A final failure: the activity fails for good (never retried) with a readable reason — the
+ * element, what went wrong and what to fix. `type` is one of FINAL_FAILURE_TYPES
+ * (src/shared/failures.ts), e.g. `finalFailure('CannotProceed', 'deal 5 did not move to stage
+ * C1:NEW of pipeline 1: ...')`. The workflow that called the activity fails at once and records
+ * the reason (Phase "failed", memo `failure`), where `npm run runs -- --failed` shows it.
  */
-export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
+export function finalFailure(type: FinalFailureType, message: string, details?: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
+}
+
+/** Whether `error` is a final failure (made by finalFailure or by the taxonomy below). */
+export function isFinalFailure(error: unknown): error is ApplicationFailure {
+  return error instanceof ApplicationFailure && (error.nonRetryable || isFinalFailureType(error.type));
+}
+
+/** What to fix after a final Bitrix24 error, in a few words. */
+export function bitrix24Hint(error: Bitrix24Error): string {
+  if (error.kind === 'not_found') return 'the element it names is not on the portal (deleted, or an id in the rules that does not exist): fix the portal or the rules';
+  if (AUTH_CODES.has(error.code)) return 'check B24_WEBHOOK_URL: the inbound webhook must exist and its user must be active';
+  if (error.code === 'insufficient_scope') return "add the missing permission (scope) to the inbound webhook";
+  if (ACCESS_CODES.has(error.code) || /access\s+denied|permission/i.test(error.description)) return "give the webhook's user the CRM rights this step needs";
+  if (error.code === 'ERROR_METHOD_NOT_FOUND' || error.code === 'METHOD_NOT_FOUND') return 'the portal does not offer this method (plan or module)';
+  return 'the portal refused the request: fix the data or the rules its message names';
+}
+
+const AUTH_CODES = new Set(['INVALID_CREDENTIALS', 'NO_AUTH_FOUND', 'expired_token', 'invalid_token', 'AUTHORIZE_ERROR', 'WRONG_AUTH_TYPE', 'PORTAL_DELETED']);
+const ACCESS_CODES = new Set(['ACCESS_DENIED', 'user_access_error', 'allowed_only_intranet_user']);
+
+/**
+ * Runs an activity body under the client's error taxonomy: final Bitrix24 errors (auth, access,
+ * validation) and "not found" (a write or a reference to an element that is not there; reads
+ * that may miss answer null in src/bitrix24/crm) become non-retryable failures with a hint; limits
+ * carry their retry delay; the rest is retried. A final failure is logged at error level.
+ */
+export async function asActivity<T>(body: () => Promise<T>, log?: Logger): Promise<T> {
   try {
     return await body();
   } catch (error) {
     if (isBitrix24Error(error)) {
-      if (error.kind === 'final') {
-        throw ApplicationFailure.create({ type: 'Bitrix24FinalError', message: error.message, nonRetryable: true });
+      if (error.kind !== 'retryable') {
+        throw logFinal(log, finalFailure('Bitrix24FinalError', `${error.message} (${bitrix24Hint(error)})`, { code: error.code, method: error.method, httpStatus: error.httpStatus }));
       }
       throw ApplicationFailure.create({
         type: 'Bitrix24RetryableError',
@@ -50,15 +82,31 @@ export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
         nextRetryDelay: error.retryAfterMs,
       });
     }
+    if (isFinalFailure(error)) throw logFinal(log, error);
+    // A final condition thrown as an Error of that name (e.g. the rules' RulesError).
+    if (error instanceof Error && isFinalFailureType(error.name)) throw logFinal(log, finalFailure(error.name, error.message));
     throw error;
   }
 }
 
-/** Wraps every function of an activity group with asActivity. */
-export function withTaxonomy<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
+/** The error log line of a final failure: which activity of which workflow, and why. */
+function logFinal(log: Logger | undefined, failure: ApplicationFailure): ApplicationFailure {
+  let where: Record<string, unknown> = {};
+  try {
+    const info = activityInfo();
+    where = { activity: info.activityType, workflowId: info.workflowExecution?.workflowId, attempt: info.attempt };
+  } catch {
+    // Called outside an activity (a test calling the body directly).
+  }
+  log?.error('activity failed for good (not retried)', { ...where, type: failure.type, reason: failure.message });
+  return failure;
+}
+
+/** Wraps every function of an activity group with asActivity; final failures are logged to `log`. */
+export function withTaxonomy<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T, log?: Logger): T {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(group)) {
-    wrapped[name] = (...args: never[]) => asActivity(() => fn(...args));
+    wrapped[name] = (...args: never[]) => asActivity(() => fn(...args), log);
   }
   return wrapped as T;
 }

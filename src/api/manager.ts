@@ -1,6 +1,7 @@
 /**
  * Manager API (bearer API_TOKEN): start a reactivation with a chosen date, read its status,
- * set or postpone the return date, cancel it; the same for a client's purchase cycle.
+ * set or postpone the return date, cancel it; the same for a client's purchase cycle; the runs
+ * that failed or are stuck (GET /api/runs).
  */
 import express, { Router, type Request, type Response } from 'express';
 import {
@@ -18,8 +19,10 @@ import {
   postponeUpdate,
   setReturnDateUpdate,
 } from '../workflows/lost-deal.messages';
+import { FAILURE_MEMO } from '../shared/failures';
 import type { Logger } from '../shared/log';
 import type { CancelRequest } from '../workflows/common.messages';
+import { listRuns } from '../temporal/runs';
 import { createStarter, firstAttempt } from '../temporal/starter';
 import { clientCancelSignal, clientPostponeUpdate, clientStatusQuery, setNextDateUpdate } from '../workflows/client.messages';
 import { tokenMatches } from './bitrix24-events';
@@ -29,6 +32,7 @@ import {
   describeIssues,
   entityParamsSchema,
   postponeSchema,
+  runsQuerySchema,
   setNextDateSchema,
   setReturnDateSchema,
   startReactivationSchema,
@@ -139,6 +143,16 @@ export function createManagerRouter(deps: ManagerDeps): Router {
   updateRoute('post', '/clients/:kind/:id/postpone', postponeSchema, clientHandle, clientPostponeUpdate);
   cancelRoute('/clients/:kind/:id/cancel', clientHandle, clientCancelSignal);
 
+  // ---- runs that need a person (the same as `npm run runs -- --failed` / `--stuck`) ----
+  router.get(
+    '/runs',
+    handle(async (req) => {
+      const q = parse(runsQuerySchema, req.query);
+      const runs = await listRuns(deps.temporal, { status: q.status, limit: q.limit, attempts: q.attempts, overdueMs: q.overdueMinutes * 60_000 });
+      return { body: { status: q.status, count: runs.length, runs } };
+    }),
+  );
+
   return router;
 }
 
@@ -148,7 +162,9 @@ async function statusOf<T>(handle: WorkflowHandle, query: QueryDefinition<T>) {
   const running = description.status.name === 'RUNNING';
   const status = running ? await handle.query(query) : undefined;
   const result = running ? undefined : await handle.result().catch(() => undefined);
-  return { workflowId: handle.workflowId, execution: description.status.name, status, result };
+  // A run that failed for good says why (failRun, src/workflows/common.ts).
+  const failure = description.memo?.[FAILURE_MEMO];
+  return { workflowId: handle.workflowId, execution: description.status.name, status, result, ...(failure ? { failure } : {}) };
 }
 
 function mapError(error: unknown): { status: number; body: Record<string, unknown> } {

@@ -103,3 +103,18 @@ export const analyticsQuerySchema = z
     fresh: optionalQuery(z.enum(['0', '1'], { error: 'expected 1 (read the CRM now) or 0' })),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'expected a date on or after "from"' });
+
+const queryCount = (what: string, min: number, max: number) =>
+  decimal(z.number({ error: `expected ${what}` }).int(`expected a whole number of ${what}`).min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
+
+/** GET /api/runs: failed (or stuck) runs of the product's workflows (src/temporal/runs.ts). */
+export const runsQuerySchema = z
+  .object({
+    status: optionalQuery(z.enum(['failed', 'stuck'], { error: 'expected "failed" or "stuck"' })).default('failed'),
+    limit: optionalQuery(queryCount('runs', 1, 1000)).default(100),
+    /** Stuck: an activity or workflow task on this attempt or later. */
+    attempts: optionalQuery(queryCount('attempts', 2, 1000)).default(5),
+    /** Stuck: a wake-up this many minutes in the past. */
+    overdueMinutes: optionalQuery(queryCount('minutes', 1, 525_600)).default(30),
+  })
+  .strict();

@@ -22,7 +22,8 @@ export interface ClientInput {
   managerDueAt?: string;
 }
 
-export type ClientPhase = 'planning' | 'waiting' | 'acting' | 'done' | 'cancelled' | 'forgotten' | 'skipped';
+/** `failed`: a final error stopped the cycle (the reason is in `why` and the memo `failure`). */
+export type ClientPhase = 'planning' | 'waiting' | 'acting' | 'done' | 'cancelled' | 'forgotten' | 'skipped' | 'failed';
 
 export interface ClientStatus {
   client: ClientRef;

@@ -11,7 +11,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setCurr
 import type { ClientActivities } from '../activities/client';
 import type { ClientPlan, ClientTouch, PurchaseFact } from '../activities/contracts';
 import { SA } from '../shared/search-attributes';
-import { crmCall, isoDate, setSearchAttributes, waitUntil } from './common';
+import { crmCall, failRun, isoDate, setSearchAttributes, waitUntil } from './common';
 import {
   clientCancelSignal,
   clientPostponeUpdate,
@@ -35,7 +35,15 @@ type FollowPlan = Extract<ClientPlan, { decision: 'follow' }>;
 export async function clientReactivation(input: ClientInput): Promise<ClientResult> {
   const run = new ClientRun(input);
   run.listen();
+  try {
+    return await followClient(run);
+  } catch (error) {
+    // A final error (the portal refused for good, the rules cannot be applied): fail now, visibly.
+    throw failRun(error, `client ${input.client.kind} ${input.client.id} (cycle ${input.cycle})`, (reason) => run.publish('failed', reason));
+  }
+}
 
+async function followClient(run: ClientRun): Promise<ClientResult> {
   const first = await run.replan();
   if (first.decision === 'skip') return run.finish('skipped', first.why);
 

@@ -9,7 +9,7 @@ import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DispatchActivities } from '../activities/dispatch';
 import type { CrmEventNotice, DispatchReport } from '../activities/contracts';
 import { crmEventSignal, crmEventsReportQuery, type CrmEventsInput } from './crm-events.messages';
-import { crmCall } from './common';
+import { crmCall, failRun } from './common';
 
 const { dispatchCrmEvents } = proxyActivities<DispatchActivities>(crmCall);
 
@@ -23,9 +23,14 @@ export async function crmEvents({ entity, id }: CrmEventsInput): Promise<Dispatc
 
   // Started by signal-with-start: the first event arrives with the start.
   await condition(() => inbox.length > 0, '1 minute');
-  do {
-    const events = inbox.splice(0);
-    reports.push(await dispatchCrmEvents({ entity, id, events }));
-  } while (inbox.length > 0);
+  try {
+    do {
+      const events = inbox.splice(0);
+      reports.push(await dispatchCrmEvents({ entity, id, events }));
+    } while (inbox.length > 0);
+  } catch (error) {
+    // The next event of the element starts a new inbox run (signal-with-start).
+    throw failRun(error, `the event inbox of ${entity} ${id}`, () => undefined);
+  }
   return reports;
 }

@@ -5,10 +5,14 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { DispatchActivities, DormantReport } from '../activities/dispatch';
-import { crmScan } from './common';
+import { crmScan, failRun } from './common';
 
 const { scanDormantClients } = proxyActivities<DispatchActivities>(crmScan);
 
 export async function dormantScan({ dryRun = false }: { dryRun?: boolean } = {}): Promise<DormantReport> {
-  return scanDormantClients({ dryRun });
+  try {
+    return await scanDormantClients({ dryRun });
+  } catch (error) {
+    throw failRun(error, 'the dormant client scan', () => undefined);
+  }
 }

@@ -11,7 +11,8 @@ export interface ExpiryInput {
 
 export interface ExpiryStatus {
   dealId: number;
-  phase: 'planning' | 'waiting' | 'done' | 'skipped' | 'cancelled';
+  /** `failed`: a final error stopped the reminders (the reason is in `why` and the memo `failure`). */
+  phase: 'planning' | 'waiting' | 'done' | 'skipped' | 'cancelled' | 'failed';
   why: string;
   expiresAt?: string;
   reminders: (ExpiryReminder & { done: boolean })[];

@@ -16,7 +16,7 @@ import {
 import type { ExpiryActivities } from '../activities/expiry';
 import type { ExpiryPlan } from '../activities/contracts';
 import { SA } from '../shared/search-attributes';
-import { crmCall, setSearchAttributes, waitUntil } from './common';
+import { crmCall, failRun, setSearchAttributes, waitUntil } from './common';
 import type { CancelRequest } from './common.messages';
 import { expiryCancelSignal, expiryChangedSignal, expiryStatusQuery, type ExpiryInput, type ExpiryStatus } from './expiry.messages';
 
@@ -39,27 +39,36 @@ export async function expiryReminders({ dealId, done: doneBefore = [] }: ExpiryI
 
   const next = () => plan?.reminders.find((r) => !done.has(r.key));
 
-  for (;;) {
-    const planned = await crm.planExpiry({ dealId });
-    if (planned.decision === 'skip') return finish('skipped', planned.why);
-    plan = planned;
-    status.expiresAt = planned.expiresAt;
-    const reminder = next();
-    if (!reminder) return finish('done', `all reminders for the expiry on ${planned.expiresAt} were made`);
-    publish('waiting', `expires ${planned.expiresAt} (${planned.basis}); next: ${reminder.offset} → ${reminder.action} at ${reminder.at}`, reminder.at);
+  try {
+    return await remind();
+  } catch (error) {
+    // A final error (the portal refused for good, the rules cannot be applied): fail now, visibly.
+    throw failRun(error, `expiry reminders of deal ${dealId}`, (reason) => publish('failed', reason));
+  }
 
-    await waitUntil(
-      () => Date.parse(reminder.at),
-      () => changed || cancelled !== undefined,
-      () => 0,
-    );
-    if (cancelled) return finish('cancelled', `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
-    if (changed) {
-      changed = false;
-      continue;
+  async function remind(): Promise<ExpiryStatus> {
+    for (;;) {
+      const planned = await crm.planExpiry({ dealId });
+      if (planned.decision === 'skip') return finish('skipped', planned.why);
+      plan = planned;
+      status.expiresAt = planned.expiresAt;
+      const reminder = next();
+      if (!reminder) return finish('done', `all reminders for the expiry on ${planned.expiresAt} were made`);
+      publish('waiting', `expires ${planned.expiresAt} (${planned.basis}); next: ${reminder.offset} → ${reminder.action} at ${reminder.at}`, reminder.at);
+
+      await waitUntil(
+        () => Date.parse(reminder.at),
+        () => changed || cancelled !== undefined,
+        () => 0,
+      );
+      if (cancelled) return finish('cancelled', `cancelled by ${cancelled.by ?? 'a manager'}: ${cancelled.reason}`);
+      if (changed) {
+        changed = false;
+        continue;
+      }
+      await crm.performReminder({ dealId, workflowId: workflowInfo().workflowId, reminder, expiresAt: planned.expiresAt });
+      done.add(reminder.key);
     }
-    await crm.performReminder({ dealId, workflowId: workflowInfo().workflowId, reminder, expiresAt: planned.expiresAt });
-    done.add(reminder.key);
   }
 
   function publish(phase: ExpiryStatus['phase'], why: string, nextAt?: string): void {

@@ -31,6 +31,8 @@ export interface LostDealInput {
   /** A return date a manager chose before the run started (API), ISO 8601. */
   managerReturnAt?: string;
   history: AttemptRecord[];
+  /** The failed run this one restarts (src/temporal/starter.ts restartFailed): its loss was announced already. */
+  restartOf?: string;
 }
 
 export type LostPhase =
@@ -41,7 +43,9 @@ export type LostPhase =
   | 'done'
   | 'skipped'
   | 'cancelled'
-  | 'forgotten';
+  | 'forgotten'
+  /** A final error stopped the run (the reason is in `why` and the memo `failure`). */
+  | 'failed';
 
 export interface LostDealStatus {
   entity: CrmEntity;

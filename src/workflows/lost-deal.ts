@@ -19,7 +19,7 @@ import {
 import type { LostDealActivities } from '../activities/lost-deal';
 import type { CreateReactivationResult, ElementOutcome, LostPlan, PrepareRequest, PrepareResult } from '../activities/contracts';
 import { SA } from '../shared/search-attributes';
-import { crmCall, isoDate, setSearchAttributes, waitUntil } from './common';
+import { crmCall, failRun, isoDate, setSearchAttributes, waitUntil } from './common';
 import {
   cancelSignal,
   crmChangedSignal,
@@ -45,12 +45,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function lostDealReactivation(input: LostDealInput): Promise<LostDealResult> {
   const run = new LostDealRun(input);
   run.listen();
+  try {
+    return await reactivate(run);
+  } catch (error) {
+    // A final error (the portal refused for good, the rules cannot be applied): fail now, visibly.
+    throw failRun(error, `lost ${input.entity} ${input.id} (attempt ${input.attempt})`, (reason) => run.publish('failed', reason));
+  }
+}
 
+async function reactivate(run: LostDealRun): Promise<LostDealResult> {
+  const { input } = run;
   if (!(await run.replan())) return run.finish('skipped', run.skipWhy);
   // The original's loss, remembered after the run closes: the inbox never restarts a handled loss.
   if (input.attempt === 1) upsertMemo({ lossKey: run.plan!.lossKey });
-  // A loss found by the backfill is old news: no notice "at the loss".
-  if (run.history.length === 0 && input.trigger !== 'backfill') await run.notify('loss');
+  // A loss found by the backfill is old news, and a restarted run's loss was announced already.
+  if (run.history.length === 0 && input.trigger !== 'backfill' && !input.restartOf) await run.notify('loss');
 
   const stopped = await sleepUntilReturn(run);
   if (stopped) return stopped;

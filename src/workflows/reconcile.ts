@@ -8,7 +8,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ReconcileActivities } from '../activities/reconcile';
 import type { ReconcileReport } from '../activities/contracts';
-import { crmScan } from './common';
+import { crmScan, failRun } from './common';
 
 export interface ReconcileInput {
   /** First run only: how far back to look, e.g. "1 hour" worth of milliseconds. */
@@ -20,5 +20,10 @@ const { reconcileChanges } = proxyActivities<ReconcileActivities>(crmScan);
 export async function reconcile(input: ReconcileInput = {}): Promise<ReconcileReport> {
   const previous = workflowInfo().lastResult as ReconcileReport | undefined;
   const since = previous?.watermark ?? new Date(Date.now() - (input.initialLookbackMs ?? 60 * 60 * 1000)).toISOString();
-  return reconcileChanges({ since });
+  try {
+    return await reconcileChanges({ since });
+  } catch (error) {
+    // The Schedule runs the next pass from the same watermark (this run has no result).
+    throw failRun(error, `reconciliation since ${since}`, () => undefined);
+  }
 }

@@ -18,16 +18,17 @@ import {
 } from '../../domain';
 import type { CreateReactivationRequest, CreateReactivationResult } from '../contracts';
 import { originKey } from '../../shared/names';
-import { dealLink, ORIGINATOR, type ActivityDeps } from '../shared';
+import { dealLink, finalFailure, ORIGINATOR, type ActivityDeps } from '../shared';
+import { targetMissing } from './target';
 import { ensureTodo, type TodoSpec } from '../todos';
 import { clientNameFor, loadElement, nowOf } from './element';
 
 export function createCreateActivities(deps: ActivityDeps) {
   async function createReactivation(req: CreateReactivationRequest): Promise<CreateReactivationResult> {
     const loaded = await loadElement(deps, req.entity, req.lostElementId);
-    if (!loaded) throw new Error(`${req.entity} ${req.lostElementId} disappeared before the reactivation was created`);
+    if (!loaded) throw finalFailure('CannotProceed', `${req.entity} ${req.lostElementId} disappeared before its reactivation was created`);
     const { element, found, facts: f } = loaded;
-    if ('why' in found) throw new Error(`no rule for the loss of ${req.entity} ${req.lostElementId}: ${found.why}`);
+    if ('why' in found) throw finalFailure('CannotProceed', `no rule applies to the loss of ${req.entity} ${req.lostElementId} any more (${found.why}): fix the rules or the element`);
     const { rule } = found;
     const at = nowOf(deps);
     const vars = lostMessageVars(
@@ -48,7 +49,7 @@ export function createCreateActivities(deps: ActivityDeps) {
 
     if (element.entity === 'lead' || rule.entity === 'lead') {
       const target = rule.entity === 'lead' ? rule.target : undefined;
-      if (!target) throw new Error('a lead rule without a target status');
+      if (!target) throw finalFailure('RulesError', `lead ${req.lostElementId} is reactivated by a rule without a target status: set lostDeals.leads.target in RULES_FILE`);
       await deps.crm.updateLead(req.lostElementId, { STATUS_ID: target.statusId, ASSIGNED_BY_ID: req.responsibleId });
       const todoId = await ensureTodo(deps, CrmEntityTypeId.lead, req.lostElementId, marker, todo);
       return { elementId: req.lostElementId, created: true, todoId };
@@ -112,7 +113,7 @@ async function addCopy(deps: ActivityDeps, { req, ctx: { deal }, rule, vars, at 
   // Named after the original deal, never after an earlier reactivation (whose title is already a
   // rendered dealTitle); a deleted original leaves the lost deal's own title.
   const named = isEarlierReactivation(deal, req.id) ? ((await deps.crm.getDeal(req.id)) ?? deal) : deal;
-  return deps.crm.addDeal({
+  const fields = {
     TITLE: render(rule.templates.dealTitle, { ...vars, title: named.title }).text,
     CATEGORY_ID: rule.target.categoryId,
     STAGE_ID: rule.target.stageId,
@@ -128,5 +129,13 @@ async function addCopy(deps: ActivityDeps, { req, ctx: { deal }, rule, vars, at 
     ORIGINATOR_ID: ORIGINATOR,
     ORIGIN_ID: originKey(req.workflowId, req.attempt),
     ...reactivationMarks(rule.marks, { sourceId: req.id, reason: req.reason.name, attempt: req.attempt, at }),
-  });
+  };
+  try {
+    return await deps.crm.addDeal(fields);
+  } catch (error) {
+    // The portal refused the deal: when the target pipeline or stage is missing, say so plainly.
+    const missing = await targetMissing(deps, error, rule.target);
+    if (missing) throw finalFailure('PortalMismatch', `the reactivation of deal ${req.lostElementId} cannot be created: ${missing}`);
+    throw error;
+  }
 }

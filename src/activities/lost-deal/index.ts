@@ -19,7 +19,7 @@ export function createLostDealActivities(deps: ActivityDeps) {
     ...createPrepareActivities(deps),
     ...createCreateActivities(deps),
     ...createFollowActivities(deps),
-  });
+  }, deps.log);
 }
 
 export type LostDealActivities = ReturnType<typeof createLostDealActivities>;

@@ -8,6 +8,7 @@ import { catalogMethods } from './catalog';
 import { crmMethods } from './crm';
 import { directoryMethods } from './directories';
 import { eventMethods } from './events';
+import { itemMethods } from './items';
 import { notifyMethods } from './notify';
 import { taskMethods } from './tasks';
 import type { MethodTable } from './types';
@@ -15,6 +16,7 @@ import { userMethods } from './users';
 
 export const METHODS: MethodTable = {
   ...crmMethods,
+  ...itemMethods,
   ...directoryMethods,
   ...catalogMethods,
   ...userMethods,

@@ -14,6 +14,7 @@ import type { Bitrix24Client } from '../client';
 import { createClientsApi, type ClientsApi } from './clients';
 import { createDealsApi, type DealsApi } from './deals';
 import { createEventsApi, type EventsApi } from './events';
+import { createItemsApi, type ItemsApi } from './items';
 import { createLeadsApi, type LeadsApi } from './leads';
 import { createPipelinesApi, type PipelinesApi } from './pipelines';
 import { createProductsApi, type ProductsApi } from './products';
@@ -23,6 +24,7 @@ import { createUsersApi, type UsersApi } from './users';
 
 export { CrmEntityTypeId, restDateTime, type CrmDocumentEntity, type CrmFields, type CrmFilter, type CrmOrder, type StageSemantic } from './common';
 export { DEAL_SELECT, parseDeal, type ContactItem, type ContactItemInput, type Deal, type DealContext, type ProductRow, type ProductRowInput } from './deals';
+export { CONTACT_FILTERS, parseDealItem, type ClientDealQuery, type ClientOfDeals, type DealItem } from './items';
 export { LEAD_SELECT, type Lead } from './leads';
 export type { Company, Contact } from './clients';
 export type { Category, Status, StatusSemantics } from './pipelines';
@@ -32,11 +34,12 @@ export { bizprocDocumentId } from './todos';
 export type { EventHandler, OfflineEvent } from './events';
 export type { Product, ProductSection } from './products';
 
-export interface CrmApi extends DealsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi {}
+export interface CrmApi extends DealsApi, ItemsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi {}
 
 export function createCrmApi(client: Bitrix24Client): CrmApi {
   return {
     ...createDealsApi(client),
+    ...createItemsApi(client),
     ...createLeadsApi(client),
     ...createClientsApi(client),
     ...createPipelinesApi(client),

@@ -3,9 +3,9 @@
  * step), inspect the CRM at the due time, touch the client (a new deal with a to-do, or a to-do
  * on the open deal), and park a forgotten client. Writes are keyed by ORIGIN_ID / to-do marker.
  */
-import { CrmEntityTypeId, parseDeal, type Deal } from '../bitrix24';
+import { CrmEntityTypeId, type Deal } from '../bitrix24';
 import type { ClientRules, Rules } from '../config/rules';
-import { formatLocal, managerDateBoundsMs, planClientTouches, render, todoDeadline, type TemplateVars } from '../domain';
+import { formatLocal, managerDateBoundsMs, openDealSince, planClientTouches, render, todoDeadline, type TemplateVars } from '../domain';
 import type {
   ClientInspection,
   ClientPlan,
@@ -14,7 +14,7 @@ import type {
   ClientTouchRequest,
   ClientTouchResult,
 } from './contracts';
-import { clientDealFields, clientFilter, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
+import { clientDealFields, clientPurchases, purchaseMoment, readPurchase, toDomainPurchase } from './purchases';
 import { clientTouchStep, originKey } from '../shared/names';
 import { assign, clientNameOf, dealLink, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
@@ -77,34 +77,24 @@ async function inspectClient(deps: ActivityDeps, req: InspectRequest): Promise<C
   if (!exists) return { state: 'gone' };
   // CLOSEDATE is a date without a time: ask from the day before and keep what was bought after `since`.
   const sinceDay = new Date(Date.parse(req.since) - 24 * 3600_000).toISOString().slice(0, 10);
-  const { results } = await deps.b24.batch<unknown[]>(
-    {
-      won: {
-        method: 'crm.deal.list',
-        params: {
-          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
-          order: { CLOSEDATE: 'DESC' },
-          select: ['*'],
-        },
-      },
-      open: {
-        method: 'crm.deal.list',
-        params: { filter: { ...clientFilter(req.client), CLOSED: 'N' }, order: { ID: 'DESC' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID'] },
-      },
+  const lists = await deps.crm.listClientDeals(req.client, {
+    won: {
+      filter: { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': clients.wonIn, '>=CLOSEDATE': sinceDay, '!ID': req.purchaseDealId },
+      select: ['*'],
+      order: { CLOSEDATE: 'DESC' },
     },
-    { allOrThrow: true },
-  );
-  const won = ((results.won ?? []) as unknown[])
-    .map((raw) => parseDeal(raw, 'crm.deal.list'))
+    open: { filter: { CLOSED: 'N' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID', 'DATE_CREATE'] },
+  });
+  const won = (lists.won ?? [])
     .filter((d) => Date.parse(purchaseMoment(d)) > Date.parse(req.since))
     .sort((a, b) => Date.parse(purchaseMoment(b)) - Date.parse(purchaseMoment(a)));
   if (won.length > 0) {
-    const deal = await deps.crm.getDeal(won[0].id);
+    const deal = await deps.crm.getDeal(won[0]!.id);
     if (deal) return { state: 'purchased', purchase: await readPurchase(deps, deal) };
   }
-  const open = (results.open ?? []) as { ID: string; ASSIGNED_BY_ID: string; ORIGINATOR_ID?: string | null }[];
-  const foreign = open.find((d) => d.ORIGINATOR_ID !== ORIGINATOR) ?? open[0];
-  if (foreign) return { state: 'openDeal', dealId: Number(foreign.ID), responsibleId: Number(foreign.ASSIGNED_BY_ID) };
+  // Only an open deal made since the purchase counts; an older one runs in parallel.
+  const open = openDealSince((lists.open ?? []).map((d) => ({ ...d, ours: d.originatorId === ORIGINATOR })), req.since);
+  if (open) return { state: 'openDeal', dealId: open.id, responsibleId: open.assignedById ?? 0 };
   return { state: 'none' };
 }
 

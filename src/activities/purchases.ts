@@ -3,7 +3,8 @@
  * client's won deals (for "bought since?", learning and chains). Shared by the client and the
  * expiry activities and the inbox dispatch.
  */
-import type { Deal } from '../bitrix24';
+import { dealSelectWith, type Deal } from '../bitrix24';
+import { ruleFields } from '../domain';
 import type { Purchase } from '../domain/types';
 import type { ClientRef, PurchaseFact } from './contracts';
 import type { ActivityDeps } from './shared';
@@ -12,7 +13,7 @@ import type { ActivityDeps } from './shared';
 export async function readPurchase(deps: ActivityDeps, deal: Deal): Promise<PurchaseFact> {
   const rows = await deps.crm.getDealProductRows(deal.id);
   const productIds = [...new Set(rows.map((r) => r.productId).filter((id): id is number => id !== null && id > 0))];
-  const products = productIds.length ? await deps.crm.listProducts({ ID: productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
+  const products = productIds.length ? await deps.crm.listProducts({ '@ID': productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
   const sectionOf = new Map(products.map((p) => [p.id, p.sectionId ?? undefined]));
   return {
     dealId: deal.id,
@@ -36,18 +37,18 @@ export function purchaseMoment(deal: Pick<Deal, 'closeDate' | 'movedAt' | 'modif
   return closeDate ?? movedAt ?? deal.modifiedAt ?? new Date().toISOString();
 }
 
-export function clientFilter(client: ClientRef): Record<string, number> {
-  return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_ID: client.id };
-}
-
 /** The client as crm.deal.add fields: CONTACT_ID is deprecated there in favour of CONTACT_IDS (crm-deal-add.md). */
 export function clientDealFields(client: ClientRef): Record<string, number | number[]> {
   return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_IDS: [client.id] };
 }
 
-/** The client's won deals (newest first, at most `max`) as purchases with their items. */
+/**
+ * The client's won deals (newest first, at most `max`) as purchases with their items; a
+ * contact's by any of its deal bindings, not only as the primary contact (crm.item.list).
+ */
 export async function clientPurchases(deps: ActivityDeps, client: ClientRef, wonIn: number[], max = 12): Promise<PurchaseFact[]> {
-  const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { CLOSEDATE: 'DESC' }, { max });
+  const { won } = await deps.crm.listClientDeals(client, { won: { filter: { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': wonIn }, select: dealSelectWith(ruleFields(deps.rules()).deal), order: { CLOSEDATE: 'DESC' } } });
+  const deals = (won ?? []).slice(0, max);
   const purchases: PurchaseFact[] = [];
   for (const deal of deals) purchases.push(await readPurchase(deps, deal));
   return purchases;

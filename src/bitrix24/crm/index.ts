@@ -23,9 +23,9 @@ import { createUserFieldsApi, type UserFieldsApi } from './user-fields';
 import { createUsersApi, type UsersApi } from './users';
 
 export { CrmEntityTypeId, restDateTime, type CrmDocumentEntity, type CrmFields, type CrmFilter, type CrmOrder, type StageSemantic } from './common';
-export { DEAL_SELECT, parseDeal, type ContactItem, type ContactItemInput, type Deal, type DealContext, type ProductRow, type ProductRowInput } from './deals';
+export { DEAL_SELECT, dealSelectWith, parseDeal, type ContactItem, type ContactItemInput, type Deal, type DealContext, type ProductRow, type ProductRowInput } from './deals';
 export { CONTACT_FILTERS, parseDealItem, type ClientDealQuery, type ClientOfDeals, type DealItem } from './items';
-export { LEAD_SELECT, type Lead } from './leads';
+export { LEAD_SELECT, leadSelectWith, type Lead } from './leads';
 export type { Company, Contact } from './clients';
 export type { Category, Status, StatusSemantics } from './pipelines';
 export type { UserField, UserFieldInput } from './user-fields';

@@ -63,7 +63,8 @@ export function parseDealItem(item: unknown, method = 'crm.item.list'): DealItem
 
 /** The batch command of crm.item.list for deals, in crm.deal.* names. */
 export function dealItemListCommand(filter: CrmFilter, select: string[], order?: CrmOrder) {
-  const names = select.map((s) => (s === '*' ? '*' : itemFieldName(s)));
+  // crm.item.list takes field names or '*' only (no UF_* mask); '*' brings the custom fields too.
+  const names = select.includes('*') ? ['*'] : select.filter((s) => s !== 'UF_*').map(itemFieldName);
   return {
     method: 'crm.item.list',
     params: {

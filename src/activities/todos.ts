@@ -24,17 +24,16 @@ export async function ensureTodo(deps: ActivityDeps, ownerTypeId: number, ownerI
 }
 
 /**
- * A timeline comment on a CRM element, made at most once per marker (the marker ends the text):
- * crm.timeline.comment.list first. When the comments cannot be read now (limits, 5xx) the
- * activity is retried; only a final refusal to read them writes the comment unchecked.
+ * Whether an element's timeline already holds a comment with the marker (crm.timeline.comment.list).
+ * When the comments cannot be read now (limits, 5xx) the activity is retried; a final refusal to
+ * read them counts as "not there".
  */
-export async function ensureTimelineComment(deps: ActivityDeps, entity: 'deal' | 'lead', entityId: number, marker: string, text: string): Promise<void> {
+export async function hasTimelineComment(deps: ActivityDeps, entity: 'deal' | 'lead', entityId: number, marker: string): Promise<boolean> {
   const comments = await deps.b24
     .listAll<{ COMMENT?: string }>('crm.timeline.comment.list', { filter: { ENTITY_TYPE: entity, ENTITY_ID: entityId }, select: ['ID', 'COMMENT'] })
     .catch((error: unknown) => {
       if (isBitrix24Error(error) && !error.retryable) return [];
       throw error;
     });
-  if (comments.some((c) => (c.COMMENT ?? '').includes(marker))) return;
-  await deps.crm.addTimelineComment({ entity, entityId, comment: `${text}\n${marker}` });
+  return comments.some((c) => (c.COMMENT ?? '').includes(marker));
 }

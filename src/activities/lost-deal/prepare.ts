@@ -4,7 +4,7 @@
  * not count; a newer open deal goes by the rule's `openDeal`), who takes it, and does the
  * responsible's daily cap move it to a later slot. A client who came back ends the run with a
  * trace: a comment on the lost deal, a to-do on the open deal (openDeal: todo) and, when
- * configured, a notice — each once per attempt.
+ * configured, a notice — once per attempt (the comment, written last, marks it done).
  */
 import { DateTime } from 'luxon';
 import type { Deal } from '../../bitrix24';
@@ -28,7 +28,7 @@ import {
 import type { PrepareRequest, PrepareResult } from '../contracts';
 import { clientBackStep, originKey } from '../../shared/names';
 import { assign, dealLink, notifyPeople, ORIGINATOR, type ActivityDeps } from '../shared';
-import { ensureTimelineComment, ensureTodo } from '../todos';
+import { ensureTodo, hasTimelineComment } from '../todos';
 import { clientNameFor, loadElement, nowOf, type Element } from './element';
 
 export function createPrepareActivities(deps: ActivityDeps) {
@@ -119,7 +119,9 @@ async function traceClientBack(deps: ActivityDeps, { req, element, rule, facts: 
     clientDealLink: dealLink(deps.portalUrl, 'deal', step.deal.id),
     clientDealEvent: EVENT_RU[step.step === 'todo' ? 'open' : step.how],
   };
-  const cameBack = step.step === 'skip' && step.trace === 'cameBack';
+  // The comment is written last: once it is there, the trace is complete and a retry (or a
+  // second look at the same attempt) repeats nothing — not the to-do, not the notice.
+  if (await hasTimelineComment(deps, 'deal', req.lostElementId, marker)) return;
   if (step.step === 'todo') {
     await ensureTodo(deps, CrmEntityTypeId.deal, step.deal.id, marker, {
       title: render(rule.templates.openDealTodoTitle, vars).text,
@@ -128,10 +130,12 @@ async function traceClientBack(deps: ActivityDeps, { req, element, rule, facts: 
       responsibleId: step.deal.assignedById ?? f.managerId ?? rule.headOfSales ?? 1,
     });
   }
-  await ensureTimelineComment(deps, 'deal', req.lostElementId, marker, render(cameBack ? rule.templates.clientBackComment : rule.templates.openDealComment, vars).text);
   // The lost deal's manager hears that the client is back (the to-do goes to whoever has the open deal).
   const manager = f.managerId ?? step.deal.assignedById ?? undefined;
   await notifyPeople(deps, rule.notifications.onClientBack, manager, rule.headOfSales, render(rule.templates.onClientBack, vars).text, `reactivation-deal-${req.id}-clientBack-${req.attempt}`);
+  const cameBack = step.step === 'skip' && step.trace === 'cameBack';
+  const comment = render(cameBack ? rule.templates.clientBackComment : rule.templates.openDealComment, vars).text;
+  await deps.crm.addTimelineComment({ entity: 'deal', entityId: req.lostElementId, comment: `${comment}\n${marker}` });
   deps.log.info('no reactivation: the client came back', { dealId: req.id, attempt: req.attempt, clientDeal: step.deal.id, step: step.step, why: step.why });
 }
 

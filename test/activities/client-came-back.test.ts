@@ -215,6 +215,28 @@ describe('activities: the client came back (a deal created or won after the loss
     });
   });
 
+  it('every IN filter the service sends is the documented "@FIELD": [...] (crm-deal-list.md, user-get.md)', async () => {
+    const deps = activityDeps(sb, () => rules);
+    const c = company();
+    const first = sb.portal.createDeal({ TITLE: 'Покупка', COMPANY_ID: c, ASSIGNED_BY_ID: 3 });
+    sb.portal.setDealProductRows(first, [{ PRODUCT_ID: 1, QUANTITY: 2 }]);
+    sb.portal.winDeal(first);
+    sb.callLog.clear();
+    const since = String(sb.portal.get('deal', first)!.MOVED_TIME);
+    await createClientActivities(deps).inspectClient({ client: { kind: 'company', id: c }, since, purchaseDealId: first });
+    await createClientActivities(deps).planClientCycle({ client: { kind: 'company', id: c }, purchase: { dealId: first, categoryId: 0, at: since, amount: 0, items: [] }, cycle: 1, offersMade: [] });
+    await deps.crm.getUser([3, 4]);
+    const bare: string[] = [];
+    const arrays = (filter: unknown, method: string) => {
+      if (!filter || typeof filter !== 'object') return;
+      for (const [key, value] of Object.entries(filter)) if (Array.isArray(value) && !/^!?@/.test(key)) bare.push(`${method} ${key}`);
+    };
+    for (const e of sb.callLog.entries) arrays(e.params.filter ?? e.params.FILTER, e.method);
+    assert.ok(sb.callLog.entries.some((e) => JSON.stringify(e.params).includes('@CATEGORY_ID')));
+    assert.ok(sb.callLog.entries.some((e) => e.method === 'crm.product.list' && JSON.stringify(e.params).includes('@ID')));
+    assert.deepEqual(bare, []);
+  });
+
   it('rule fields by name: a multiple-value field the rules read comes back only when named (crm-deal-list.md "UF_*")', async () => {
     const deps = activityDeps(sb, () => rules);
     await deps.crm.addDealUserField({ fieldName: 'LOSS_TAGS', userTypeId: 'string', label: 'Теги отказа', multiple: true });

@@ -3,9 +3,9 @@
  * step), inspect the CRM at the due time, touch the client (a new deal with a to-do, or a to-do
  * on the open deal), and park a forgotten client. Writes are keyed by ORIGIN_ID / to-do marker.
  */
-import { CrmEntityTypeId, parseDeal, restDateTime, type Deal } from '../bitrix24';
+import { CrmEntityTypeId, restDateTime, type Deal } from '../bitrix24';
 import type { ClientRules, Rules } from '../config/rules';
-import { formatLocal, managerDateBoundsMs, planClientTouches, render, todoDeadline, type TemplateVars } from '../domain';
+import { formatLocal, managerDateBoundsMs, openDealSince, planClientTouches, render, todoDeadline, type TemplateVars } from '../domain';
 import type {
   ClientInspection,
   ClientPlan,
@@ -14,7 +14,7 @@ import type {
   ClientTouchRequest,
   ClientTouchResult,
 } from './contracts';
-import { clientDealFields, clientFilter, clientPurchases, dealPurchaseMoment, readPurchase, stageHistories, toDomainPurchase } from './purchases';
+import { clientDealFields, clientPurchases, dealPurchaseMoment, readPurchase, stageHistories, toDomainPurchase } from './purchases';
 import { clientTouchStep, originKey } from '../shared/names';
 import { assign, clientNameOf, dealLink, finalFailure, notifyPeople, ORIGINATOR, withTaxonomy, type ActivityDeps } from './shared';
 import { ensureTodo } from './todos';
@@ -77,33 +77,25 @@ async function inspectClient(deps: ActivityDeps, req: InspectRequest): Promise<C
   if (!exists) return { state: 'gone' };
   // Won after `since` means entered the won stage after it, so changed after it: DATE_MODIFY is
   // the filter (CLOSEDATE may be a planned date, before or after the win). A `since` ahead of
-  // now is a purchase planned from such a date: count from now.
+  // now is a purchase planned from such a date: count from now. A contact's deals by any of its
+  // bindings, not only as the primary contact (crm.item.list).
   const since = Math.min(Date.parse(req.since), nowOf(deps).getTime());
-  const { results } = await deps.b24.batch<unknown[]>(
-    {
-      won: {
-        method: 'crm.deal.list',
-        params: {
-          filter: { ...clientFilter(req.client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn, '>=DATE_MODIFY': restDateTime(since), '!ID': req.purchaseDealId },
-          order: { DATE_MODIFY: 'DESC' },
-          select: ['*'],
-        },
-      },
-      open: {
-        method: 'crm.deal.list',
-        params: { filter: { ...clientFilter(req.client), CLOSED: 'N' }, order: { ID: 'DESC' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID'] },
-      },
+  const lists = await deps.crm.listClientDeals(req.client, {
+    won: {
+      filter: { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': clients.wonIn, '>=DATE_MODIFY': restDateTime(since), '!ID': req.purchaseDealId },
+      select: ['*'],
+      order: { DATE_MODIFY: 'DESC' },
     },
-    { allOrThrow: true },
-  );
-  const bought = await boughtSince(deps, ((results.won ?? []) as unknown[]).map((raw) => parseDeal(raw, 'crm.deal.list')), since);
+    open: { filter: { CLOSED: 'N' }, select: ['ID', 'ASSIGNED_BY_ID', 'ORIGINATOR_ID', 'DATE_CREATE'] },
+  });
+  const bought = await boughtSince(deps, lists.won ?? [], since);
   if (bought) {
     const deal = await deps.crm.getDeal(bought.deal.id);
     if (deal) return { state: 'purchased', purchase: await readPurchase(deps, deal, bought.moment) };
   }
-  const open = (results.open ?? []) as { ID: string; ASSIGNED_BY_ID: string; ORIGINATOR_ID?: string | null }[];
-  const foreign = open.find((d) => d.ORIGINATOR_ID !== ORIGINATOR) ?? open[0];
-  if (foreign) return { state: 'openDeal', dealId: Number(foreign.ID), responsibleId: Number(foreign.ASSIGNED_BY_ID) };
+  // Only an open deal made since the purchase counts; an older one runs in parallel.
+  const open = openDealSince((lists.open ?? []).map((d) => ({ ...d, ours: d.originatorId === ORIGINATOR })), req.since);
+  if (open) return { state: 'openDeal', dealId: open.id, responsibleId: open.assignedById ?? 0 };
   return { state: 'none' };
 }
 

@@ -5,9 +5,9 @@
  * client scan, which starts the purchase cycles nobody started.
  */
 import { heartbeat } from '@temporalio/activity';
-import { DEAL_SELECT, parseDeal, type Deal, type Lead } from '../bitrix24';
+import { dealSelectWith, parseDeal, type Deal, type Lead } from '../bitrix24';
 import type { PurchaseMoment } from '../domain';
-import { clientOfDeal, duePurchase, expiryRulesFor, routeDeal, routeDeletedDeal, routeDeletedLead, routeLead, type Route } from '../domain';
+import { clientOfDeal, duePurchase, expiryRulesFor, routeDeal, routeDeletedDeal, routeDeletedLead, routeLead, ruleFields, type Route } from '../domain';
 import { clientWorkflowId, type CrmEntity } from '../shared/names';
 import { createStarter } from '../temporal/starter';
 import type { LostTrigger } from '../workflows/lost-deal.messages';
@@ -94,7 +94,7 @@ export function createDispatchActivities(deps: ActivityDeps) {
     const report: DormantReport = { dryRun, wonDeals: 0, clients: 0, running: 0, started: 0, overdue: 0, sample: [] };
     if (!clients?.enabled) return report;
     const latest = new Map<string, { deal: Deal; moment: PurchaseMoment }>();
-    for await (const page of deps.b24.iterate<unknown>('crm.deal.list', { filter: { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: clients.wonIn }, select: DEAL_SELECT }, { fastById: true })) {
+    for await (const page of deps.b24.iterate<unknown>('crm.deal.list', { filter: { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': clients.wonIn }, select: dealSelectWith(ruleFields(rules).deal) }, { fastById: true })) {
       const deals = page.map((raw) => parseDeal(raw, 'crm.deal.list'));
       report.wonDeals += deals.length;
       const withClient = deals.flatMap((deal) => {

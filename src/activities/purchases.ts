@@ -4,8 +4,8 @@
  * won deals (for "bought since?", learning and chains). Shared by the client and the expiry
  * activities, the inbox dispatch, the dormant scan and the backfill.
  */
-import type { Deal, StageHistory } from '../bitrix24';
-import { purchaseMoment, type PurchaseMoment } from '../domain';
+import { dealSelectWith, type Deal, type StageHistory } from '../bitrix24';
+import { purchaseMoment, ruleFields, type PurchaseMoment } from '../domain';
 import type { Purchase } from '../domain/types';
 import type { ClientRef, PurchaseFact, PurchaseItem } from './contracts';
 import type { ActivityDeps } from './shared';
@@ -35,7 +35,7 @@ export async function stageHistories(deps: ActivityDeps, deals: Pick<Deal, 'id'>
 export async function purchaseItems(deps: ActivityDeps, deal: Pick<Deal, 'id'>): Promise<PurchaseItem[]> {
   const rows = await deps.crm.getDealProductRows(deal.id);
   const productIds = [...new Set(rows.map((r) => r.productId).filter((id): id is number => id !== null && id > 0))];
-  const products = productIds.length ? await deps.crm.listProducts({ ID: productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
+  const products = productIds.length ? await deps.crm.listProducts({ '@ID': productIds }, ['ID', 'NAME', 'SECTION_ID']) : [];
   const sectionOf = new Map(products.map((p) => [p.id, p.sectionId ?? undefined]));
   return rows
     .filter((r) => r.productId !== null)
@@ -55,10 +55,6 @@ export async function readPurchase(deps: ActivityDeps, deal: Deal, moment?: Purc
   };
 }
 
-export function clientFilter(client: ClientRef): Record<string, number> {
-  return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_ID: client.id };
-}
-
 /** The client as crm.deal.add fields: CONTACT_ID is deprecated there in favour of CONTACT_IDS (crm-deal-add.md). */
 export function clientDealFields(client: ClientRef): Record<string, number | number[]> {
   return client.kind === 'company' ? { COMPANY_ID: client.id } : { CONTACT_IDS: [client.id] };
@@ -66,11 +62,15 @@ export function clientDealFields(client: ClientRef): Record<string, number | num
 
 /**
  * The client's latest won deals (at most `max`, newest purchase first) as purchases with their
- * items: the list by MOVED_TIME (1 request; CLOSEDATE may be a planned date), their stage
- * histories in ONE batch, then 2 requests per purchase.
+ * items: a contact's by any of its deal bindings, not only as the primary contact (crm.item.list);
+ * listed by MOVED_TIME (CLOSEDATE may be a planned date), their stage histories in ONE batch,
+ * then 2 requests per purchase.
  */
 export async function clientPurchases(deps: ActivityDeps, client: ClientRef, wonIn: number[], max = 12): Promise<PurchaseFact[]> {
-  const deals = await deps.crm.listDeals({ ...clientFilter(client), STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: wonIn }, undefined, { MOVED_TIME: 'DESC', ID: 'DESC' }, { max });
+  const { won } = await deps.crm.listClientDeals(client, {
+    won: { filter: { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': wonIn }, select: dealSelectWith(ruleFields(deps.rules()).deal), order: { MOVED_TIME: 'DESC', ID: 'DESC' } },
+  });
+  const deals = (won ?? []).slice(0, max);
   const histories = await stageHistories(deps, deals);
   const purchases: PurchaseFact[] = [];
   for (const deal of deals) purchases.push(await readPurchase(deps, deal, await dealPurchaseMoment(deps, deal, histories.get(deal.id) ?? null)));

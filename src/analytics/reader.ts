@@ -91,7 +91,7 @@ export function createAnalyticsReader(deps: AnalyticsReaderDeps): AnalyticsReade
     const ids = [...new Set(sourceOf.values())];
     const stages = new Map<number, string>();
     for (let i = 0; i < ids.length; i += 50) {
-      for (const s of await deps.crm.listDeals({ ID: ids.slice(i, i + 50) }, ['ID', 'STAGE_ID'])) stages.set(s.id, s.stageId);
+      for (const s of await deps.crm.listDeals({ '@ID': ids.slice(i, i + 50) }, ['ID', 'STAGE_ID'])) stages.set(s.id, s.stageId);
     }
     for (const [row, source] of sourceOf) row.sourceStageId = stages.get(source) ?? null;
     return rows;

@@ -29,7 +29,7 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
     latestStageHistory: async (entity, ids) =>
       entity === 'deal' && ids.every((id) => histories.has(id)) ? new Map(ids.map((id) => [id, histories.get(id)!])) : crm.latestStageHistory(entity, ids),
     listProducts: async (filter, select, order) => {
-      const ids = Array.isArray(filter?.ID) ? (filter.ID as unknown[]).map(Number) : undefined;
+      const ids = Array.isArray(filter?.['@ID']) ? (filter['@ID'] as unknown[]).map(Number) : undefined;
       if (ids && ids.every((id) => productsAsked.has(id))) return ids.flatMap((id) => products.get(id) ?? []);
       return crm.listProducts(filter, select, order);
     },
@@ -57,7 +57,7 @@ export function createHistoryCache(b24: Bitrix24Client, crm: CrmApi) {
     const productIds = [...new Set(dealIds.flatMap((id) => (rows.get(id) ?? []).map((r) => r.productId)).filter((p): p is number => p !== null && p > 0 && !productsAsked.has(p)))];
     for (let i = 0; i < productIds.length; i += 50) {
       const part = productIds.slice(i, i + 50);
-      for (const p of await crm.listProducts({ ID: part }, ['ID', 'NAME', 'SECTION_ID', 'PRICE'])) products.set(p.id, p);
+      for (const p of await crm.listProducts({ '@ID': part }, ['ID', 'NAME', 'SECTION_ID', 'PRICE'])) products.set(p.id, p);
       for (const id of part) productsAsked.add(id);
     }
   }

@@ -4,9 +4,9 @@
  * sizes the automatic spread.
  */
 import { DateTime } from 'luxon';
-import { DEAL_SELECT, LEAD_SELECT } from '../bitrix24';
+import { dealSelectWith, leadSelectWith } from '../bitrix24';
 import type { Rules } from '../config/rules';
-import { historyStreams } from '../domain';
+import { historyStreams, ruleFields } from '../domain';
 import type { StreamName } from './checkpoint';
 
 export class BackfillError extends Error {
@@ -61,17 +61,19 @@ export function backfillStreams(rules: Rules, sinceAt: Date): StreamSpec[] {
   const zone = rules.defaults.calendar.timeZone;
   const sinceText = DateTime.fromJSDate(sinceAt, { zone }).toISO({ suppressMilliseconds: true })!;
   const history = historyStreams(rules);
+  // The fields the rules read, by name: UF_* may leave multiple-value ones out.
+  const fields = ruleFields(rules);
   const deals = (name: StreamName, semantic: 'F' | 'S', pipelines: number[], changedSince: string): StreamSpec => ({
     name,
     method: 'crm.deal.list',
-    filter: { STAGE_SEMANTIC_ID: semantic, CATEGORY_ID: pipelines, [changedSince]: sinceText },
-    select: DEAL_SELECT,
+    filter: { STAGE_SEMANTIC_ID: semantic, '@CATEGORY_ID': pipelines, [changedSince]: sinceText },
+    select: dealSelectWith(fields.deal),
   });
   const streams: StreamSpec[] = [];
   if (history.lostDealPipelines.length > 0) streams.push(deals('lostDeals', 'F', history.lostDealPipelines, '>=DATE_MODIFY'));
   if (history.wonDealPipelines.length > 0) streams.push(deals('wonDeals', 'S', history.wonDealPipelines, '>=DATE_MODIFY'));
   if (history.junkLeads) {
-    streams.push({ name: 'junkLeads', method: 'crm.lead.list', filter: { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': sinceText }, select: LEAD_SELECT });
+    streams.push({ name: 'junkLeads', method: 'crm.lead.list', filter: { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': sinceText }, select: leadSelectWith(fields.lead) });
   }
   return streams;
 }

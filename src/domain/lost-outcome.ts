@@ -1,7 +1,7 @@
 /**
- * What the lost-deal scenario decides around a reactivation: whether the client is busy (an
- * active deal, a purchase since the loss), which notice a step sends, what became of the
- * reactivation (won, lost again, deleted, open), and where a forgotten client's element goes.
+ * What the lost-deal scenario decides around a reactivation: which notice a step sends, what
+ * became of the reactivation (won, lost again, deleted, open), and where a forgotten client's
+ * element goes. (Whether the client came back since the loss: client-return.ts.)
  * Plain shapes in, plain decisions out; no I/O.
  */
 import type { LostElement } from './lost-element';
@@ -9,17 +9,6 @@ import { findLostRule } from './lost-rules';
 import type { Rules } from './types';
 
 type Semantic = 'P' | 'S' | 'F' | null;
-
-/**
- * "The client has an active deal / bought since", or undefined when neither. Our own open
- * deals (earlier reactivations, purchase-cycle touches) do not count as activity.
- */
-export function clientBusy(open: readonly { id: string; ours: boolean }[], wonSinceLoss: readonly { id: string }[]): string | undefined {
-  const foreignOpen = open.find((d) => !d.ours);
-  if (foreignOpen) return `the client already has an active deal ${foreignOpen.id}`;
-  if (wonSinceLoss.length > 0) return `the client bought since (deal ${wonSinceLoss[0].id})`;
-  return undefined;
-}
 
 /** A step's notice as the workflow names it. */
 export type LostNoticeName = 'loss' | 'beforeReturn' | 'return' | 'forgotten' | 'cancelled';

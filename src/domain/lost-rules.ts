@@ -17,6 +17,7 @@ import type {
   LostNotificationsOverride,
   LostTemplates,
   Marks,
+  OpenDealRule,
   ResponsibleStrategy,
   ReturnPeriodRule,
   Rules,
@@ -57,6 +58,8 @@ export interface EffectiveDealRule extends EffectiveLostRuleBase {
   categoryId: number;
   target: DealTarget;
   forgotten: DealForgotten | null;
+  /** The client has an open deal created after the loss: copy anyway, a to-do on it, or skip. */
+  openDeal: OpenDealRule;
 }
 
 export interface EffectiveLeadRule extends EffectiveLostRuleBase {
@@ -101,7 +104,7 @@ function findDealRule(rules: Rules, lookup: Extract<LostLookup, { entity: 'deal'
 
   let key: string;
   let from: LossReason['from'];
-  let reason: (ReasonLike & { target?: DealTarget }) | undefined;
+  let reason: (ReasonLike & { target?: DealTarget; openDeal?: OpenDealRule }) | undefined;
   if (pipeline.reasonField !== undefined) {
     const value = fieldText(lookup.fields?.[pipeline.reasonField]);
     if (value === undefined && !pipeline.otherReasons) {
@@ -133,6 +136,7 @@ function findDealRule(rules: Rules, lookup: Extract<LostLookup, { entity: 'deal'
     reason: { key, name: reason.name, from },
     target: reason.target ?? pipeline.target ?? lost.target ?? { action: 'copy', categoryId: pipeline.categoryId, stageId: newStageOf(pipeline.categoryId) },
     forgotten: pipeline.forgotten ?? lost.forgotten ?? null,
+    openDeal: reason.openDeal ?? pipeline.openDeal ?? lost.openDeal,
   };
   return { decision: 'reactivate', rule, why: `«${reason.name}» in pipeline ${pipeline.categoryId} is reactivated` };
 }
@@ -192,6 +196,7 @@ function mergeNotifications(base: LostNotifications, overrides: readonly (LostNo
     beforeReturn: { ...base.beforeReturn },
     atReturn: { ...base.atReturn },
     onForgotten: { ...base.onForgotten },
+    onClientBack: { ...base.onClientBack },
   };
   for (const o of overrides) {
     if (!o) continue;
@@ -199,6 +204,7 @@ function mergeNotifications(base: LostNotifications, overrides: readonly (LostNo
     Object.assign(merged.beforeReturn, defined(o.beforeReturn));
     Object.assign(merged.atReturn, defined(o.atReturn));
     Object.assign(merged.onForgotten, defined(o.onForgotten));
+    Object.assign(merged.onClientBack, defined(o.onClientBack));
   }
   return merged;
 }

@@ -140,6 +140,8 @@ export interface LostNotifications {
   beforeReturn: { before: Duration[]; manager: boolean; head: boolean };
   atReturn: NotifyWhom;
   onForgotten: NotifyWhom;
+  /** The client came back (or has a newer open deal) and no reactivation is made. */
+  onClientBack: NotifyWhom;
 }
 
 export interface LostNotificationsOverride {
@@ -147,7 +149,14 @@ export interface LostNotificationsOverride {
   beforeReturn?: { before?: Duration[] | undefined; manager?: boolean | undefined; head?: boolean | undefined } | undefined;
   atReturn?: NotifyWhomOverride | undefined;
   onForgotten?: NotifyWhomOverride | undefined;
+  onClientBack?: NotifyWhomOverride | undefined;
 }
+
+/**
+ * When the client has an open deal created after the loss: `copy` — create the reactivation
+ * anyway; `todo` — a to-do for the manager on that open deal instead; `skip` — nothing more.
+ */
+export type OpenDealRule = 'copy' | 'todo' | 'skip';
 
 /** What a reason, a pipeline, the leads block or `lostDeals` may say; the narrower one wins. */
 export interface LostOverrides {
@@ -161,8 +170,13 @@ export interface LostOverrides {
   dailyCap?: number | null | undefined;
 }
 
+/** What a deal reason, a pipeline or `lostDeals` may say beyond LostOverrides. */
+export interface DealOverrides extends LostOverrides {
+  openDeal?: OpenDealRule | undefined;
+}
+
 /** A loss reason of a pipeline: its failure stage, or a value of the pipeline's reason field. */
-export interface DealReasonRule extends LostOverrides {
+export interface DealReasonRule extends DealOverrides {
   stageId?: string | undefined;
   value?: string | undefined;
   name: string;
@@ -171,13 +185,13 @@ export interface DealReasonRule extends LostOverrides {
 }
 
 /** The rule for failure stages (or field values) a pipeline does not list. */
-export interface OtherReasonsRule extends LostOverrides {
+export interface OtherReasonsRule extends DealOverrides {
   name: string;
   reactivate: boolean;
   target?: DealTarget | undefined;
 }
 
-export interface LostPipelineRule extends LostOverrides {
+export interface LostPipelineRule extends DealOverrides {
   categoryId: number;
   name?: string | undefined;
   /** Read the loss reason from this deal field instead of the failure stage. */
@@ -230,6 +244,8 @@ export interface LostDealsRules {
   forgotten?: DealForgotten | undefined;
   responsible?: ResponsibleStrategy | undefined;
   dailyCap?: number | null | undefined;
+  /** For reasons and pipelines that do not say; default skip. */
+  openDeal: OpenDealRule;
   notifications: LostNotifications;
   templates: LostTemplates;
   managerDates: DateBounds;

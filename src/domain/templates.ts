@@ -65,6 +65,9 @@ export const LOST_TEMPLATE_VARIABLES = [
   'originalLink', // link to the first lost deal of the chain of attempts
   'reactivationTitle', // the new deal's title
   'reactivationLink', // link to the new deal
+  'clientDealTitle', // the client's deal made or won after the loss
+  'clientDealLink', // link to it
+  'clientDealEvent', // what happened to it: «выиграна сделка», «открыта сделка», «создана сделка»
 ] as const;
 
 /** Variables a client-reactivation (repeat purchase, sales chain) template may use. */
@@ -112,6 +115,11 @@ export const LOST_TEMPLATES_RU = {
   beforeReturn: '{returnDate} вернётся в работу «{title}» ({client}), причина отказа «{reason}». {link}',
   atReturn: 'Реактивация, попытка {attempt} из {maxAttempts}: «{reactivationTitle}» ({client}), прошлый отказ — «{reason}». {reactivationLink}',
   onForgotten: 'Клиент {client} переведён в «Забытый клиент»: попыток реактивации — {attempt}, результата нет. {link}',
+  clientBackComment: 'Реактивация не создана: клиент {client} вернулся после отказа {lostDate} («{reason}») — {clientDealEvent} «{clientDealTitle}». {clientDealLink}',
+  openDealComment: 'Реактивация не создана: у клиента {client} после отказа {lostDate} («{reason}») открыта сделка «{clientDealTitle}». {clientDealLink}',
+  openDealTodoTitle: 'Клиент {client} вернулся после отказа: учтите прошлый отказ',
+  openDealTodoDescription: 'У клиента {client} был отказ {lostDate}, причина: «{reason}». Прошлая сделка: {link}\nПо клиенту открыта эта сделка — реактивация не создаётся, учтите причину отказа в работе.',
+  onClientBack: 'Клиент {client} вернулся после отказа «{reason}»: {clientDealEvent} «{clientDealTitle}». Реактивация не создана. {clientDealLink}',
 } as const;
 
 export const CLIENT_TEMPLATES_RU = {

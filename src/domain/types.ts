@@ -38,6 +38,7 @@ export type {
   ReturnPeriodRule,
   Rules,
   SalesChain,
+  OpenDealRule,
 } from './rule-types';
 export type { Deadline, Duration } from './durations';
 

@@ -74,6 +74,11 @@ export function originKey(workflowId: string, step: string | number): string {
   return `${workflowId}#${step}`;
 }
 
+/** The step of a lost deal's "the client came back" trace (comment, to-do, notice): `<attempt>-client-back`. */
+export function clientBackStep(attempt: number): string {
+  return `${attempt}-client-back`;
+}
+
 /** The step of a client-cycle touch: `p<purchase deal>-<cycle>-<touch key>`. */
 export function clientTouchStep(purchaseDealId: number, cycle: number, touchKey: string): string {
   return `p${purchaseDealId}-${cycle}-${touchKey}`;

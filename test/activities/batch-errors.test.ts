@@ -85,7 +85,7 @@ describe('activities: a failed batch command is an error, not an empty list', fu
     assert.equal(seen.proceed, false);
     assert.match((seen as { why: string }).why, new RegExp(`active deal ${open}`));
 
-    failing = ['open'];
+    failing = ['created'];
     await assert.rejects(prepareReactivation(req), (e: Error & { type?: string; nonRetryable?: boolean }) => {
       assert.equal(e.type, 'Bitrix24RetryableError');
       assert.match(e.message, /OPERATION_TIME_LIMIT/);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createLostDealActivities } from '../../src/activities/lost-deal';
-import { clientDealFields, clientFilter } from '../../src/activities/purchases';
+import { clientDealFields } from '../../src/activities/purchases';
 import { loadRulesText } from '../../src/config/rules';
 import { startSandbox, type SandboxHandle } from '@b24r/sandbox';
 import { activityDeps, ALWAYS_OPEN } from './support';
@@ -105,10 +105,9 @@ lostDeals:
     }
   });
 
-  it('client purchase-cycle deals name the client the same way: COMPANY_ID, or CONTACT_IDS to write and CONTACT_ID to filter', () => {
+  it('client purchase-cycle deals name the client the same way: COMPANY_ID, or CONTACT_IDS to write', () => {
     assert.deepEqual(clientDealFields({ kind: 'company', id: 9 }), { COMPANY_ID: 9 });
     assert.deepEqual(clientDealFields({ kind: 'contact', id: 84 }), { CONTACT_IDS: [84] });
-    // crm.deal.list filters by CONTACT_ID; it does not support CONTACT_IDS (crm-deal-list.md).
-    assert.deepEqual(clientFilter({ kind: 'contact', id: 84 }), { CONTACT_ID: 84 });
+    // A contact's deals are found through crm.item.list by any binding (test/activities/client-came-back.test.ts).
   });
 });

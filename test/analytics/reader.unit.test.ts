@@ -24,7 +24,7 @@ function fakes() {
   const crm = {
     listDeals: async (filter: CrmFilter = {}, select?: string[], _order?: unknown, opts?: unknown) => {
       calls.push({ filter, select, opts });
-      if ('ID' in filter) return [parseDeal({ ID: '110', STAGE_ID: 'UC_PAYMENT' })];
+      if ('@ID' in filter) return [parseDeal({ ID: '110', STAGE_ID: 'UC_PAYMENT' })];
       return [
         { ID: '901', ORIGINATOR_ID: 'b24-reactivation', ORIGIN_ID: 'reactivation-deal-110#1', ASSIGNED_BY_ID: '3', CATEGORY_ID: '1', STAGE_SEMANTIC_ID: 'S', OPPORTUNITY: '100.00', DATE_CREATE: '2026-03-02T10:00:00+03:00' },
         { ID: '902', ORIGINATOR_ID: 'b24-reactivation', ORIGIN_ID: 'reactivation-deal-111#2', ASSIGNED_BY_ID: '4', CATEGORY_ID: '1', STAGE_SEMANTIC_ID: 'P', UF_CRM_REACT_REASON: 'Дорого', UF_CRM_REACT_ATTEMPT: '2' },
@@ -58,7 +58,7 @@ describe('analytics reader', () => {
     for (const field of ['ORIGIN_ID', 'STAGE_SEMANTIC_ID', 'ASSIGNED_BY_ID', 'UF_CRM_REACT_REASON', 'UF_CRM_REACT_ATTEMPT']) assert.ok(calls[0]!.select!.includes(field), field);
     assert.ok(!calls[0]!.select!.includes('*'));
     // Deal 901 has no reason mark: its source deal 110 is read once (its stage names the reason).
-    assert.deepEqual(calls[1]!.filter, { ID: [110] });
+    assert.deepEqual(calls[1]!.filter, { '@ID': [110] });
     assert.deepEqual(snap.deals.map((d) => [d.id, d.reasonMark, d.sourceStageId ?? null]), [[901, null, 'UC_PAYMENT'], [902, 'Дорого', null]]);
     assert.equal(queries[0], upcomingQuery(NOW));
     assert.equal(queries[0], "ExecutionStatus = 'Running' AND NextWakeUp > '2026-03-10T09:00:00.000Z' AND NextWakeUp <= '2026-04-09T09:00:00.000Z'");

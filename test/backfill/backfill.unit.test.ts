@@ -69,8 +69,8 @@ expiry: { wonIn: [7], rules: [{ name: Лицензии, expiresAt: { kind: field
     assert.deepEqual(
       streams.map((s) => [s.name, s.method, s.filter]),
       [
-        ['lostDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'F', CATEGORY_ID: [0, 3], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
-        ['wonDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'S', CATEGORY_ID: [0, 5, 7], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
+        ['lostDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'F', '@CATEGORY_ID': [0, 3], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
+        ['wonDeals', 'crm.deal.list', { STAGE_SEMANTIC_ID: 'S', '@CATEGORY_ID': [0, 5, 7], '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
         ['junkLeads', 'crm.lead.list', { STATUS_SEMANTIC_ID: 'F', '>=DATE_MODIFY': '2025-01-01T00:00:00+03:00' }],
       ],
     );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LostElement } from '../../src/domain/lost-element';
-import { clientBusy, forgottenStep, lostNoticeSlot, reactivationOutcome } from '../../src/domain/lost-outcome';
+import { forgottenStep, lostNoticeSlot, reactivationOutcome } from '../../src/domain/lost-outcome';
 import { at, rulesFrom } from './fixtures';
 
 const rules = rulesFrom(`
@@ -49,15 +49,6 @@ function leadElement(statusId: string): LostElement {
 }
 
 describe('lost-deal outcomes', () => {
-  describe('clientBusy', () => {
-    it('a foreign open deal, then a purchase since the loss, make the client busy; our own open deals do not', () => {
-      assert.equal(clientBusy([{ id: '7', ours: true }, { id: '8', ours: false }], [{ id: '9' }]), 'the client already has an active deal 8');
-      assert.equal(clientBusy([{ id: '7', ours: true }], [{ id: '9' }, { id: '10' }]), 'the client bought since (deal 9)');
-      assert.equal(clientBusy([{ id: '7', ours: true }], []), undefined);
-      assert.equal(clientBusy([], []), undefined);
-    });
-  });
-
   describe('lostNoticeSlot', () => {
     it('maps the workflow\'s notices to the rules\' keys; a cancellation is sent to nobody', () => {
       assert.equal(lostNoticeSlot('loss'), 'atLoss');

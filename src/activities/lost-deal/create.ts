@@ -1,9 +1,10 @@
 /**
  * Step "create" of the lost-deal reactivation: the manager's to-do on the reactivated element —
- * a lead back in work, a deal moved back, or a new deal copying the lost one (client, contacts,
- * products, marks). Keyed by ORIGIN_ID and the to-do marker, so a retry finds what an earlier
+ * a lead back in work, the lost deal moved to the target pipeline and stage (crm.item.update,
+ * checked), or a new deal copying the lost one (client, contacts, products, marks). Keyed by ORIGIN_ID and the to-do marker, so a retry finds what an earlier
  * try made.
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import type { DealContext } from '../../bitrix24';
 import { CrmEntityTypeId } from '../../bitrix24';
 import {
@@ -56,7 +57,7 @@ export function createCreateActivities(deps: ActivityDeps) {
     }
     const deal = element.ctx.deal;
     if (rule.target.action === 'move') {
-      await deps.crm.updateDeal(deal.id, { STAGE_ID: rule.target.stageId, ASSIGNED_BY_ID: req.responsibleId });
+      await moveLostDeal(deps, deal.id, rule.target, req.responsibleId);
       const todoId = await ensureTodo(deps, CrmEntityTypeId.deal, deal.id, marker, todo);
       return { elementId: deal.id, created: false, todoId };
     }
@@ -64,6 +65,24 @@ export function createCreateActivities(deps: ActivityDeps) {
   }
 
   return { createReactivation };
+}
+
+/**
+ * `action: move`: the lost deal itself goes to the target pipeline and stage through
+ * crm.item.update (crm.deal.update ignores a stage of another pipeline — deals/index.md "How to
+ * Change a Deal's Funnel"), and the answer must show it there: a portal that did not move it is a
+ * final error with the reason, not a success.
+ */
+async function moveLostDeal(deps: ActivityDeps, dealId: number, target: { categoryId: number; stageId: string }, responsibleId: number): Promise<void> {
+  const at = await deps.crm.moveDealToStage(dealId, target, { ASSIGNED_BY_ID: responsibleId });
+  if (at.categoryId === target.categoryId && at.stageId === target.stageId) return;
+  throw ApplicationFailure.create({
+    type: 'ReactivationMoveFailed',
+    nonRetryable: true,
+    message:
+      `deal ${dealId} was not moved to pipeline ${target.categoryId}, stage ${target.stageId}: ` +
+      `the portal answered pipeline ${at.categoryId}, stage ${at.stageId} (check the target stage and the webhook user's rights)`,
+  });
 }
 
 function reactivationTodo(rule: EffectiveLostRule, vars: TemplateVars, marker: string, at: Date, responsibleId: number): TodoSpec {

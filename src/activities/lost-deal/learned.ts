@@ -14,7 +14,7 @@ const HOUR_MS = 3_600_000;
 /** Catalog sections of the products (only when a rule computes the period by section). */
 export async function sectionsOf(deps: ActivityDeps, productIds: number[], rule: EffectiveLostRule): Promise<number[]> {
   if (productIds.length === 0 || (rule.returnPeriod as { kind?: string }).kind !== 'bySection') return [];
-  const products = await deps.crm.listProducts({ ID: productIds }, ['ID', 'SECTION_ID']);
+  const products = await deps.crm.listProducts({ '@ID': productIds }, ['ID', 'SECTION_ID']);
   return products.map((p) => p.sectionId).filter((s): s is number => s !== null);
 }
 

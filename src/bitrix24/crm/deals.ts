@@ -110,6 +110,14 @@ export const parseDeal = (row: unknown, method = 'crm.deal.get'): Deal => withUs
 /** Default select: every standard field plus custom fields. */
 export const DEAL_SELECT = ['*', 'UF_*'];
 
+/**
+ * DEAL_SELECT plus fields named one by one: `UF_*` leaves multiple-value custom fields out
+ * (crm-deal-list.md "select"), so the fields the rules read are named (domain ruleFields).
+ */
+export function dealSelectWith(fields: readonly string[]): string[] {
+  return [...new Set([...DEAL_SELECT, ...fields])];
+}
+
 function productRowToPortal(r: ProductRowInput): Record<string, unknown> {
   const out: Record<string, unknown> = { PRODUCT_ID: r.productId ?? 0, PRICE: r.price, QUANTITY: r.quantity };
   if (r.productName) out.PRODUCT_NAME = r.productName;

@@ -14,6 +14,7 @@ import type { Bitrix24Client } from '../client';
 import { createClientsApi, type ClientsApi } from './clients';
 import { createDealsApi, type DealsApi } from './deals';
 import { createEventsApi, type EventsApi } from './events';
+import { createItemsApi, type ItemsApi } from './items';
 import { createLeadsApi, type LeadsApi } from './leads';
 import { createPipelinesApi, type PipelinesApi } from './pipelines';
 import { createProductsApi, type ProductsApi } from './products';
@@ -23,8 +24,9 @@ import { createUserFieldsApi, type UserFieldsApi } from './user-fields';
 import { createUsersApi, type UsersApi } from './users';
 
 export { CrmEntityTypeId, restDateTime, type CrmDocumentEntity, type CrmFields, type CrmFilter, type CrmOrder, type StageSemantic } from './common';
-export { DEAL_SELECT, parseDeal, type ContactItem, type ContactItemInput, type Deal, type DealContext, type ProductRow, type ProductRowInput } from './deals';
-export { LEAD_SELECT, type Lead } from './leads';
+export { DEAL_SELECT, dealSelectWith, parseDeal, type ContactItem, type ContactItemInput, type Deal, type DealContext, type ProductRow, type ProductRowInput } from './deals';
+export { CONTACT_FILTERS, parseDealItem, type ClientDealQuery, type ClientOfDeals, type DealItem } from './items';
+export { LEAD_SELECT, leadSelectWith, type Lead } from './leads';
 export type { Company, Contact } from './clients';
 export type { Category, Status, StatusSemantics } from './pipelines';
 export type { UserField, UserFieldInput } from './user-fields';
@@ -34,11 +36,12 @@ export type { EventHandler, OfflineEvent } from './events';
 export type { Product, ProductSection } from './products';
 export { StageHistoryType, type StageHistory, type StageHistoryEntity, type StageHistoryEntry } from './stage-history';
 
-export interface CrmApi extends DealsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi, StageHistoryApi {}
+export interface CrmApi extends DealsApi, ItemsApi, LeadsApi, ClientsApi, PipelinesApi, UserFieldsApi, UsersApi, TodosApi, EventsApi, ProductsApi, StageHistoryApi {}
 
 export function createCrmApi(client: Bitrix24Client): CrmApi {
   return {
     ...createDealsApi(client),
+    ...createItemsApi(client),
     ...createLeadsApi(client),
     ...createClientsApi(client),
     ...createPipelinesApi(client),

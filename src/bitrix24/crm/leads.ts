@@ -45,6 +45,11 @@ const parseLead = (row: unknown, method = 'crm.lead.get'): Lead => withUserField
 /** Default select: every standard field plus custom fields. */
 export const LEAD_SELECT = ['*', 'UF_*'];
 
+/** LEAD_SELECT plus fields named one by one (see dealSelectWith). */
+export function leadSelectWith(fields: readonly string[]): string[] {
+  return [...new Set([...LEAD_SELECT, ...fields])];
+}
+
 export interface LeadsApi {
   /** crm.lead.get — 1 request; null when not found. */
   getLead(leadId: number): Promise<Lead | null>;

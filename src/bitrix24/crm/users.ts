@@ -66,7 +66,7 @@ export function createUsersApi(client: Bitrix24Client): UsersApi {
       const out: User[] = [];
       for (let i = 0; i < list.length; i += 50) {
         const part = list.slice(i, i + 50);
-        const rows = await client.listAll<unknown>('user.get', { FILTER: { ID: part } });
+        const rows = await client.listAll<unknown>('user.get', { FILTER: { '@ID': part } });
         out.push(...parseUsers(rows));
       }
       return out;

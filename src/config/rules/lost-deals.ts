@@ -51,9 +51,12 @@ export const lostNotificationsSchema = z
       .prefault({}),
     atReturn: notifyWhomSchema(true, true),
     onForgotten: notifyWhomSchema(true, true),
+    onClientBack: notifyWhomSchema(false, false).meta({
+      description: 'No reactivation because the client came back (or has a newer open deal): the timeline comment always; a notice only when set.',
+    }),
   })
   .prefault({})
-  .meta({ description: 'Who is told (the manager, the head of sales) at the loss, before the return, at the return, when forgotten.' });
+  .meta({ description: 'Who is told (the manager, the head of sales) at the loss, before the return, at the return, when forgotten, when the client came back.' });
 
 export const lostNotificationsOverrideSchema = z.strictObject({
   atLoss: notifyWhomOverrideSchema.optional(),
@@ -62,6 +65,7 @@ export const lostNotificationsOverrideSchema = z.strictObject({
     .optional(),
   atReturn: notifyWhomOverrideSchema.optional(),
   onForgotten: notifyWhomOverrideSchema.optional(),
+  onClientBack: notifyWhomOverrideSchema.optional(),
 });
 
 export const lostTemplates = templateBlock(LOST_TEMPLATES_RU, LOST_TEMPLATE_VARIABLES, 'LostTemplates');
@@ -192,6 +196,16 @@ const lostOverrides = {
   dailyCap: dailyCapSchema.optional(),
 };
 
+export const openDealSchema = z.enum(['copy', 'todo', 'skip'], { error: 'expected "copy", "todo" or "skip"' }).meta({
+  description:
+    'The client has an open deal created after the loss: copy — create the reactivation anyway; todo — a to-do for the ' +
+    'manager on that open deal instead; skip — nothing more. A deal that was already open at the loss does not count; ' +
+    'a skip leaves a comment on the lost deal.',
+});
+
+/** What a deal reason, a pipeline or lostDeals may say (leads have no client deals to look at). */
+const dealOverrides = { ...lostOverrides, openDeal: openDealSchema.optional() };
+
 const reactivateSchema = z
   .boolean({ error: 'expected true or false' })
   .default(true)
@@ -204,7 +218,7 @@ export const dealReasonSchema = z
     name: nameSchema,
     reactivate: reactivateSchema,
     target: dealTargetSchema.optional(),
-    ...lostOverrides,
+    ...dealOverrides,
   })
   .meta({ id: 'LostReason' });
 
@@ -213,7 +227,7 @@ export const otherReasonsSchema = z
     name: nameSchema.default('Другая причина'),
     reactivate: reactivateSchema,
     target: dealTargetSchema.optional(),
-    ...lostOverrides,
+    ...dealOverrides,
   })
   .meta({ description: 'The rule for failure stages (or field values) not listed in "reasons". Without it they are skipped.' });
 
@@ -228,7 +242,7 @@ export const lostPipelineSchema = z
     otherReasons: otherReasonsSchema.optional(),
     target: dealTargetSchema.optional(),
     forgotten: dealForgottenSchema.optional(),
-    ...lostOverrides,
+    ...dealOverrides,
   })
   .superRefine((pipeline, ctx) => {
     if (!Array.isArray(pipeline.reasons)) return;
@@ -280,7 +294,7 @@ export const leadsSchema = z
     target: leadTargetSchema,
     forgotten: z.strictObject({ statusId: statusIdSchema }).optional(),
     statuses: z.array(leadReasonSchema).min(1, 'expected at least one status'),
-    otherStatuses: otherReasonsSchema.omit({ target: true }).extend({ target: leadTargetSchema.optional() }).optional(),
+    otherStatuses: otherReasonsSchema.omit({ target: true, openDeal: true }).extend({ target: leadTargetSchema.optional() }).optional(),
     ...lostOverrides,
   })
   .superRefine((leads, ctx) => {
@@ -316,6 +330,7 @@ export const lostDealsSchema = z
     forgotten: dealForgottenSchema.optional(),
     responsible: responsibleSchema.optional(),
     dailyCap: dailyCapSchema.optional(),
+    openDeal: openDealSchema.default('skip'),
     notifications: lostNotificationsSchema,
     templates: lostTemplates.full,
     managerDates: dateBoundsSchema,

@@ -4,11 +4,13 @@
  *
  * Deals: STAGE_ID belongs to the deal's pipeline (CATEGORY_ID; `C<cat>:` prefix outside pipeline 0).
  * On add, a STAGE_ID without CATEGORY_ID selects its pipeline; a stage that is not in the pipeline
- * is an error. On update CATEGORY_ID is immutable and a STAGE_ID of another pipeline changes
- * nothing (api-reference/crm/deals/index.md "How to Change a Deal's Funnel").
+ * is an error. On crm.deal.update CATEGORY_ID is immutable and a STAGE_ID of another pipeline
+ * changes nothing (api-reference/crm/deals/index.md "How to Change a Deal's Funnel"); crm.item.update
+ * moves a deal to another pipeline (updateDealItem), which fires ONCRMDEALMOVETOCATEGORY.
  * STAGE_SEMANTIC_ID and CLOSED follow the stage's semantics; MOVED_TIME/MOVED_BY_ID on every stage
  * change; CLOSEDATE on entering a final stage only with close-date sync on (the portal's
- * settings, store.ts); DATE_MODIFY moves on every change.
+ * settings, store.ts); DATE_MODIFY moves on every change; every stage or pipeline change is an
+ * entry of the stage history (crm.stagehistory.list).
  */
 import { crmError } from '../errors';
 import type { FieldDef } from '../query';
@@ -283,32 +285,101 @@ export function addDeal(host: CrmHost, fields: unknown, origin: Origin): number 
 
 export function updateDeal(host: CrmHost, deal: Rec, fields: unknown, origin: Origin): void {
   if (!isPlainObject(fields)) throw crmError("Parameter 'fields' must be array.");
+  const next = nextDealState(host, deal, fields);
+  if (fields.STAGE_ID !== undefined && fields.STAGE_ID !== null && fields.STAGE_ID !== '') {
+    const stage = stagesOf(host.state, Number(deal.CATEGORY_ID)).find((s) => s.STATUS_ID === String(fields.STAGE_ID));
+    // A stage of another pipeline (or no stage at all) changes nothing.
+    if (stage) applyDealStage(host, next.rec, stage, origin, host.now(), next.closeDateSet);
+  }
+  checkMandatoryUserFields(host, 'deal', next.rec);
+  saveDeal(host, deal, next, origin);
+  emitDealChange(host, deal, 'update', origin);
+}
+
+/** What a deal write would make of the deal: the record and its contact bindings, not yet saved. */
+interface NextDeal {
+  rec: Rec;
+  contacts: ContactBinding[] | undefined;
+  closeDateSet: boolean;
+}
+
+function nextDealState(host: CrmHost, deal: Rec, fields: Params): NextDeal {
   const state = host.state;
-  const defs = fieldDefs(state, 'deal');
-  const now = host.now();
   const next: Rec = { ...deal };
-  const set = applyWritable(host, defs, next, fields, new Set(['STAGE_ID', 'CATEGORY_ID', 'CLOSED', 'CONTACT_IDS', 'CONTACT_ID']));
+  const set = applyWritable(host, fieldDefs(state, 'deal'), next, fields, new Set(['STAGE_ID', 'CATEGORY_ID', 'CLOSED', 'CONTACT_IDS', 'CONTACT_ID']));
   if (next.TITLE === null || next.TITLE === '') next.TITLE = deal.TITLE;
   if (next.COMPANY_ID === null) next.COMPANY_ID = 0;
   checkCurrency(next);
-  if (fields.STAGE_ID !== undefined && fields.STAGE_ID !== null && fields.STAGE_ID !== '') {
-    const stage = stagesOf(state, Number(deal.CATEGORY_ID)).find((s) => s.STATUS_ID === String(fields.STAGE_ID));
-    // A stage of another pipeline (or no stage at all) changes nothing.
-    if (stage) applyDealStage(host, next, stage, origin, now, set.has('CLOSEDATE'));
-  }
-  checkMandatoryUserFields(host, 'deal', next);
-  touch(next, origin, now);
-  const stageBefore = deal.STAGE_ID;
-  Object.assign(deal, next);
-  if (deal.STAGE_ID !== stageBefore) recordStageHistory(host, 'deal', deal, moveType(deal.STAGE_SEMANTIC_ID));
+  let contacts: ContactBinding[] | undefined;
   if (fields.CONTACT_IDS !== undefined) {
-    setDealContacts(state, deal, contactIdsToBindings(parseContactIds(fields.CONTACT_IDS)));
+    contacts = contactIdsToBindings(parseContactIds(fields.CONTACT_IDS));
   } else if (fields.CONTACT_ID !== undefined) {
     const ids = parseContactIds(fields.CONTACT_ID);
     const rest = dealContactBindings(state, Number(deal.ID)).map((b) => b.CONTACT_ID).filter((c) => !ids.includes(c));
-    setDealContacts(state, deal, contactIdsToBindings([...ids, ...rest]));
+    contacts = contactIdsToBindings([...ids, ...rest]);
   }
-  host.emit('ONCRMDEALUPDATE', { FIELDS: { ID: deal.ID } }, origin);
+  return { rec: next, contacts, closeDateSet: set.has('CLOSEDATE') };
+}
+
+function saveDeal(host: CrmHost, deal: Rec, next: NextDeal, origin: Origin): void {
+  touch(next.rec, origin, host.now());
+  const stageBefore = deal.STAGE_ID;
+  const categoryBefore = deal.CATEGORY_ID;
+  Object.assign(deal, next.rec);
+  if (next.contacts) setDealContacts(host.state, deal, next.contacts);
+  if (deal.CATEGORY_ID !== categoryBefore) recordStageHistory(host, 'deal', deal, 5);
+  else if (deal.STAGE_ID !== stageBefore) recordStageHistory(host, 'deal', deal, moveType(deal.STAGE_SEMANTIC_ID));
+}
+
+/**
+ * The one place deal change events are fired: a change within the pipeline is ONCRMDEALUPDATE;
+ * a move to another pipeline is ONCRMDEALMOVETOCATEGORY with the new CATEGORY_ID and STAGE_ID,
+ * not ONCRMDEALUPDATE (api-reference/crm/deals/index.md, on-crm-deal-move-to-category.md).
+ */
+function emitDealChange(host: CrmHost, deal: Rec, change: 'update' | 'move', origin: Origin): void {
+  if (change === 'move') {
+    host.emit('ONCRMDEALMOVETOCATEGORY', { FIELDS: { ID: deal.ID, CATEGORY_ID: deal.CATEGORY_ID, STAGE_ID: deal.STAGE_ID } }, origin);
+  } else {
+    host.emit('ONCRMDEALUPDATE', { FIELDS: { ID: deal.ID } }, origin);
+  }
+}
+
+/** A stage of the deal's pipeline, or of the pipeline it moves to; why not otherwise. */
+export type ItemStageError = { field: 'categoryId' | 'stageId' };
+
+/**
+ * crm.item.update of a deal (crm-item-update.md), fields already in their UPPER names. With a
+ * CATEGORY_ID other than the deal's, the deal moves to that pipeline, at STAGE_ID (a stage of that
+ * pipeline) or its first stage; mandatory fields are checked only when the stage changes within
+ * the same pipeline. A STAGE_ID must be a stage of the pipeline the deal ends up in. "If it is
+ * determined before saving that no field values have changed, the save is not performed": no
+ * DATE_MODIFY, no event. Returns what happened.
+ */
+export function updateDealItem(host: CrmHost, deal: Rec, fields: Params, origin: Origin): 'unchanged' | 'updated' | 'moved' | ItemStageError {
+  const state = host.state;
+  const current = Number(deal.CATEGORY_ID);
+  const givenCategory = fields.CATEGORY_ID !== undefined && fields.CATEGORY_ID !== null && fields.CATEGORY_ID !== '' ? toInt(fields.CATEGORY_ID) : current;
+  if (Number.isNaN(givenCategory) || !state.categories.some((c) => c.id === givenCategory)) return { field: 'categoryId' };
+  const moving = givenCategory !== current;
+  const stageIn = fields.STAGE_ID !== undefined && fields.STAGE_ID !== null && fields.STAGE_ID !== '' ? String(fields.STAGE_ID) : null;
+  const stages = stagesOf(state, givenCategory);
+  const stage = stageIn ? stages.find((s) => s.STATUS_ID === stageIn) : moving ? stages[0] : undefined;
+  if ((stageIn && !stage) || (moving && !stage)) return { field: 'stageId' };
+  const next = nextDealState(host, deal, fields);
+  if (moving) next.rec.CATEGORY_ID = givenCategory;
+  if (stage) applyDealStage(host, next.rec, stage, origin, host.now(), next.closeDateSet);
+  if (!moving && stage && stage.STATUS_ID !== deal.STAGE_ID) checkMandatoryUserFields(host, 'deal', next.rec);
+  const sameContacts = !next.contacts || JSON.stringify(next.contacts.map((b) => b.CONTACT_ID)) === JSON.stringify(dealContactBindings(state, Number(deal.ID)).map((b) => b.CONTACT_ID));
+  if (sameContacts && sameRecord(deal, next.rec)) return 'unchanged';
+  saveDeal(host, deal, next, origin);
+  emitDealChange(host, deal, moving ? 'move' : 'update', origin);
+  return moving ? 'moved' : 'updated';
+}
+
+function sameRecord(a: Rec, b: Rec): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null)) return false;
+  return true;
 }
 
 export function deleteDeal(host: CrmHost, deal: Rec, origin: Origin): void {

@@ -9,6 +9,7 @@ import { crmMethods } from './crm';
 import { directoryMethods } from './directories';
 import { eventMethods } from './events';
 import { historyMethods } from './history';
+import { itemMethods } from './items';
 import { notifyMethods } from './notify';
 import { taskMethods } from './tasks';
 import type { MethodTable } from './types';
@@ -17,6 +18,7 @@ import { userMethods } from './users';
 export const METHODS: MethodTable = {
   ...crmMethods,
   ...historyMethods,
+  ...itemMethods,
   ...directoryMethods,
   ...catalogMethods,
   ...userMethods,

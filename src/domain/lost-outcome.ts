@@ -55,8 +55,8 @@ export type ForgottenStep =
   | { step: 'none' }
   | { step: 'setStatus'; statusId: string }
   | { step: 'setStage'; stageId: string }
-  /** The forgotten stage is in another pipeline: a deal's stage can only move within its own. */
-  | { step: 'otherPipeline' };
+  /** The forgotten stage is in another pipeline: the deal moves there (crm.item.update; crm.deal.update cannot). */
+  | { step: 'movePipeline'; categoryId: number; stageId: string };
 
 /**
  * Where the element of a client reactivated too often goes: a lead to the leads' forgotten
@@ -72,6 +72,6 @@ export function forgottenStep(rules: Rules, element: LostElement): ForgottenStep
   const found = findLostRule(rules, { entity: 'deal', categoryId: deal.categoryId, stageId: deal.stageId, fields: deal.userFields });
   const forgotten = found.decision === 'reactivate' && found.rule.entity === 'deal' ? found.rule.forgotten : rules.lostDeals.forgotten;
   if (!forgotten || deal.stageId === forgotten.stageId) return { step: 'none' };
-  if (forgotten.categoryId !== deal.categoryId) return { step: 'otherPipeline' };
+  if (forgotten.categoryId !== deal.categoryId) return { step: 'movePipeline', categoryId: forgotten.categoryId, stageId: forgotten.stageId };
   return { step: 'setStage', stageId: forgotten.stageId };
 }

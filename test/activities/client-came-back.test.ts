@@ -189,6 +189,27 @@ describe('activities: the client came back (a deal created or won after the loss
       assert.equal(todosOn(lost).length, 1);
     });
 
+    it('«Забытый клиент» in another pipeline: the deal is moved there through crm.item.update, not left with a warning', async () => {
+      const forgetting = loadRulesText(`
+${ALWAYS_OPEN}
+lostDeals:
+  target: { categoryId: 1, stageId: "C1:NEW" }
+  forgotten: { categoryId: 1, stageId: "C1:UC_FORGOTTEN" }
+  pipelines:
+    - categoryId: 0
+      reasons:
+        - { stageId: LOSE, name: Дорого, returnPeriod: 1 month }
+`);
+      const deal = sb.portal.createDeal({ TITLE: 'Третий отказ', COMPANY_ID: company(), ASSIGNED_BY_ID: 3 });
+      sb.portal.loseDeal(deal, 'LOSE');
+      sb.callLog.clear();
+      await createLostDealActivities(activityDeps(sb, () => forgetting)).markForgotten({ entity: 'deal', id: deal, elementId: deal, attempt: 2 });
+      const parked = sb.portal.get('deal', deal)!;
+      assert.equal(String(parked.CATEGORY_ID), '1');
+      assert.equal(parked.STAGE_ID, 'C1:UC_FORGOTTEN');
+      assert.ok(sb.callLog.entries.some((e) => e.method === 'crm.item.update'));
+    });
+
     it('a portal that answers but did not move the deal: a final, readable error — not a success', async () => {
       const lost = sb.portal.createDeal({ TITLE: 'Не переехала', COMPANY_ID: company(), ASSIGNED_BY_ID: 3 });
       sb.portal.loseDeal(lost, 'UC_NOSTOCK');

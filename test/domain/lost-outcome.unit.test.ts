@@ -89,9 +89,9 @@ describe('lost-deal outcomes', () => {
       assert.deepEqual(forgottenStep(rules, dealElement(7, 'C7:UC_FORGOTTEN')), { step: 'none' });
     });
 
-    it('a deal no rule matches falls back to lostDeals\' forgotten stage, which only a deal of that pipeline can take', () => {
+    it('a deal no rule matches falls back to lostDeals\' forgotten stage; a deal of another pipeline is moved there', () => {
       assert.deepEqual(forgottenStep(rules, dealElement(7, 'C7:OTHER')), { step: 'setStage', stageId: 'C7:UC_FORGOTTEN' });
-      assert.deepEqual(forgottenStep(rules, dealElement(5, 'C5:LOSE')), { step: 'otherPipeline' });
+      assert.deepEqual(forgottenStep(rules, dealElement(5, 'C5:LOSE')), { step: 'movePipeline', categoryId: 7, stageId: 'C7:UC_FORGOTTEN' });
     });
 
     it('no forgotten stage or status configured: nothing to do', () => {

@@ -74,7 +74,12 @@ export function createCreateActivities(deps: ActivityDeps) {
  * final error with the reason, not a success.
  */
 async function moveLostDeal(deps: ActivityDeps, dealId: number, target: { categoryId: number; stageId: string }, responsibleId: number): Promise<void> {
-  const at = await deps.crm.moveDealToStage(dealId, target, { ASSIGNED_BY_ID: responsibleId });
+  await moveDeal(deps, dealId, target, { ASSIGNED_BY_ID: responsibleId });
+}
+
+/** A deal into a stage of another pipeline (crm.item.update), checked: a portal that did not move it is a final error. */
+export async function moveDeal(deps: ActivityDeps, dealId: number, target: { categoryId: number; stageId: string }, fields: Record<string, unknown> = {}): Promise<void> {
+  const at = await deps.crm.moveDealToStage(dealId, target, fields);
   if (at.categoryId === target.categoryId && at.stageId === target.stageId) return;
   throw ApplicationFailure.create({
     type: 'ReactivationMoveFailed',

@@ -7,6 +7,7 @@ import { forgottenStep, reactivationOutcome } from '../../domain';
 import type { ElementOutcome, ForgetRequest } from '../contracts';
 import type { CrmEntity } from '../../shared/names';
 import type { ActivityDeps } from '../shared';
+import { moveDeal } from './create';
 import { nowOf, readElement } from './element';
 
 export function createFollowActivities(deps: ActivityDeps) {
@@ -21,11 +22,7 @@ export function createFollowActivities(deps: ActivityDeps) {
     const step = forgottenStep(deps.rules(), element);
     if (step.step === 'setStatus') await deps.crm.updateLead(req.elementId, { STATUS_ID: step.statusId });
     if (step.step === 'setStage') await deps.crm.updateDeal(req.elementId, { STAGE_ID: step.stageId });
-    if (step.step === 'otherPipeline') {
-      deps.log.warn('forgotten stage is in another pipeline than the reactivation deal; only the stage of the same pipeline can be set', {
-        dealId: req.elementId,
-      });
-    }
+    if (step.step === 'movePipeline') await moveDeal(deps, req.elementId, step);
   }
 
   return { readOutcome, markForgotten };

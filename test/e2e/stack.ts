@@ -56,6 +56,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     API_TOKEN,
     B24_APP_TOKEN: APP_TOKEN,
     LOG_LEVEL: 'info',
+    // Any e2e file on another portal profile: E2E_SANDBOX_PROFILE=real-world npx mocha ... (default demo).
+    ...(process.env.E2E_SANDBOX_PROFILE ? { SANDBOX_PROFILE: process.env.E2E_SANDBOX_PROFILE } : {}),
     ...opts.env,
   });
   const log = createMemoryLogger('info');
